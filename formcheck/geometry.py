@@ -1,0 +1,133 @@
+"""Pure angle functions on landmark arrays.
+
+Every function takes numpy arrays of points (``(..., 2)`` or ``(..., 3)``) and returns angles in
+degrees. Missing points are NaN, and NaN in gives NaN out: nothing here ever turns a missing
+point into ``0``. Image coordinates have ``y`` pointing *down*; functions that need "up" say so.
+The conventions (what 180 means, signs) are in docs/architecture.md and are shared with the
+synthetic people's truth files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+# MediaPipe pose landmark indices (33-point model)
+NOSE = 0
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+LEFT_HEEL, RIGHT_HEEL = 29, 30
+LEFT_FOOT, RIGHT_FOOT = 31, 32  # foot index (toe)
+
+#: landmark names in index order, as MediaPipe names them
+LANDMARK_NAMES = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+    "right_heel", "left_foot_index", "right_foot_index",
+)  # fmt: skip
+
+#: per side: (shoulder, hip, knee, ankle, heel, foot) indices
+LEG_JOINTS = {
+    "left": (LEFT_SHOULDER, LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT),
+    "right": (RIGHT_SHOULDER, RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT),
+}
+
+#: skeleton edges for drawing
+SKELETON_EDGES = (
+    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
+    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30),
+    (30, 32), (28, 32), (0, 7), (0, 8),
+)  # fmt: skip
+
+
+def joint_angle(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float64] | float:
+    """Angle at ``b`` between the rays ``b->a`` and ``b->c``, in degrees, in ``[0, 180]``.
+
+    Parameters
+    ----------
+    a, b, c : array_like, shape (..., D)
+        Points (D = 2 or 3). Broadcasts over leading dimensions.
+
+    Returns
+    -------
+    float or ndarray
+        The angle in degrees; NaN where any point is NaN or a ray has zero length.
+    """
+    a, b, c = (np.asarray(p, dtype=float) for p in (a, b, c))
+    u = a - b
+    v = c - b
+    nu = np.linalg.norm(u, axis=-1)
+    nv = np.linalg.norm(v, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * v, axis=-1) / (nu * nv)
+    cos = np.where((nu > 0) & (nv > 0), cos, np.nan)
+    out = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def inclination_from_vertical(
+    lower: ArrayLike, upper: ArrayLike, *, y_down: bool = True
+) -> NDArray[np.float64] | float:
+    """Angle of the segment ``lower->upper`` from the upward vertical, degrees in ``[0, 180]``.
+
+    0 = ``upper`` straight above ``lower``, 90 = horizontal, 180 = straight below. ``y_down``
+    says the second coordinate grows downwards (image pixels); 2D points only.
+    """
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    d = upper - lower
+    up = -d[..., 1] if y_down else d[..., 1]
+    horiz = np.abs(d[..., 0])
+    out = np.degrees(np.arctan2(horiz, up))
+    out = np.where(np.isfinite(d).all(axis=-1) & (np.hypot(d[..., 0], d[..., 1]) > 0), out, np.nan)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def leg_raise_angle(
+    hip: ArrayLike,
+    ankle: ArrayLike,
+    shoulder_mid: ArrayLike,
+    hip_mid: ArrayLike,
+    *,
+    y_down: bool = True,
+) -> NDArray[np.float64] | float:
+    """Elevation of ``hip->ankle`` above the floor line, signed, in degrees (2D image points).
+
+    ``atan2(up, along)`` where ``up`` is the component against gravity and ``along`` the
+    horizontal component in the direction ``shoulder_mid -> hip_mid`` (away from the head).
+    Lying with the leg on the floor = 0, leg vertical = 90, past vertical towards the head > 90,
+    standing about -90. Assumes a level camera (image x horizontal).
+    """
+    hip, ankle = np.asarray(hip, float), np.asarray(ankle, float)
+    sm, hm = np.asarray(shoulder_mid, float), np.asarray(hip_mid, float)
+    leg = ankle - hip
+    body = hm - sm
+    up = -leg[..., 1] if y_down else leg[..., 1]
+    # "away from the head" along the horizontal: sign of the body's horizontal direction
+    sign = np.sign(body[..., 0])
+    sign = np.where(sign == 0, 1.0, sign)
+    along = leg[..., 0] * sign
+    out = np.degrees(np.arctan2(up, along))
+    ok = np.isfinite(leg).all(axis=-1) & np.isfinite(body).all(axis=-1)
+    out = np.where(ok, out, np.nan)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def segment_angle_between(
+    p0: ArrayLike, p1: ArrayLike, q0: ArrayLike, q1: ArrayLike
+) -> NDArray[np.float64] | float:
+    """Unsigned angle between the directions ``p0->p1`` and ``q0->q1``, degrees in ``[0, 180]``."""
+    p0, p1, q0, q1 = (np.asarray(p, float) for p in (p0, p1, q0, q1))
+    return joint_angle(p1 - p0, np.zeros_like(p1 - p0), q1 - q0)
+
+
+def midpoint(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
+    """Midpoint of two points (NaN if either is NaN)."""
+    return (np.asarray(a, float) + np.asarray(b, float)) / 2.0
