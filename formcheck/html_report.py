@@ -375,7 +375,12 @@ class AdviceRule:
 
 
 def _short_holds(f: SessionFacts) -> bool:
-    return f.holds > 0 and f.best_valid_s < _target(f)
+    """Some stretch and side never reached its target hold in good form."""
+    return any(
+        st.best_valid_s < (st.target_s if math.isfinite(st.target_s) else 30.0)
+        for sides in f.sides.values()
+        for st in sides.values()
+    )
 
 
 def _target(f: SessionFacts) -> float:
@@ -383,6 +388,10 @@ def _target(f: SessionFacts) -> float:
         s.target_s for sd in f.sides.values() for s in sd.values() if math.isfinite(s.target_s)
     ]
     return max(targets, default=30.0)
+
+
+def _weakest_s(f: SessionFacts) -> float:
+    return min((st.best_valid_s for sd in f.sides.values() for st in sd.values()), default=0.0)
 
 
 def _imbalanced(f: SessionFacts) -> bool:
@@ -454,8 +463,8 @@ ADVICE_RULES: tuple[AdviceRule, ...] = (
         _short_holds,
         lambda f: (
             f"Progress the hold from 10 s toward {_target(f):.0f} s",
-            f"Your longest good-form hold was {f.best_valid_s:.0f} s. Start with 10 s holds and "
-            "add a few seconds each session until you reach 30 s.",
+            f"Your shortest side's best good-form hold was {_weakest_s(f):.0f} s. Start with "
+            "10 s holds and add a few seconds each session until you reach 30 s.",
         ),
         ("004",),
     ),
@@ -846,6 +855,7 @@ box-shadow:0 1px 2px rgba(16,24,40,.06),0 1px 3px rgba(16,24,40,.08)}
 .tile .l{color:var(--muted);font-size:13px}
 .tile.good .v{color:var(--good)} .tile.bad .v{color:var(--bad)} .tile.warn .v{color:var(--warn)}
 table{border-collapse:collapse;width:100%;font-size:14px}
+td.nowrap{white-space:nowrap}
 th,td{text-align:left;padding:7px 8px;border-bottom:1px solid var(--line);vertical-align:middle}
 th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}

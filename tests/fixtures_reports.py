@@ -13,6 +13,7 @@ angles go null (``None``) where the person is away, not side-on, or single landm
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import math
 import struct
 import zlib
@@ -92,6 +93,7 @@ def make_report(
     source_path: str = "recordings/morning stretch.mp4",
     extras: bool = True,
     per_leg: bool = True,
+    rom_gain_deg: float = 0.0,
     seed: int = 0,
 ) -> dict[str, Any]:
     """A schema_version 1 report of one session of ``stretch``.
@@ -119,6 +121,8 @@ def make_report(
         ``trunk_inclination_deg`` in frames.
     per_leg : bool
         Add per-leg angles (``knee_extension_left_deg`` ...) to the frames.
+    rom_gain_deg : float
+        Extra range of motion in the hold (a deeper fold, a higher leg raise), in degrees.
     seed : int
         Seed of the measurement noise and landmark dropouts.
     """
@@ -164,8 +168,9 @@ def make_report(
     rest, hold = pose["rest"], pose["hold"]
     ang = {k: rest[k] + blend * (hold[k] - rest[k]) for k in rest}
     ang["hip"] = ang["hip"] - pose["deepen_deg"] * hold_progress * np.minimum(1.0, blend)
+    ang["hip"] = ang["hip"] - rom_gain_deg * blend
     if stretch == "supine_raise":
-        ang["raise"] = ang["raise"] + pose["deepen_deg"] * hold_progress
+        ang["raise"] = ang["raise"] + (pose["deepen_deg"] * hold_progress + rom_gain_deg) * blend
     fault = np.full(n, None, dtype=object)
     for kind, fs, fe, _side in fault_windows:
         m = (t >= fs) & (t < fe)
@@ -323,6 +328,33 @@ def make_report(
                 "best_hold": stick_figure_png(stretch, fault=None, size=(320, 200))
             }
     return report
+
+
+def make_history_reports(days: int = 14, *, today: str = "2025-03-14") -> list[dict[str, Any]]:
+    """Reports of ``days`` days of practice ending ``today``: holds grow from about 12 s to 33 s,
+    the left side lags at first, the fold deepens, and some days have one session or none."""
+    end = dt.date.fromisoformat(today)
+    reports = []
+    for k in range(days):
+        day = end - dt.timedelta(days=days - 1 - k)
+        progress = k / max(1, days - 1)
+        n_sessions = (2, 1, 2, 0, 2, 1, 2, 2, 1, 2, 2, 0, 2, 2)[k % 14]
+        for j in range(n_sessions):
+            stretch = "standing_fold" if j == 0 else "supine_raise"
+            right = 12.0 + 21.0 * progress
+            left = right * (0.55 + 0.45 * progress)
+            reports.append(
+                make_report(
+                    stretch,
+                    hold_s={"right": round(right, 1), "left": round(left, 1)},
+                    started_at=f"{day.isoformat()}T{'08:10' if j == 0 else '19:40'}:00",
+                    fault_plan="mixed" if progress < 0.5 else "back" if k % 3 == 0 else "none",
+                    rom_gain_deg=12.0 * progress,
+                    source_path=f"sessions/{day.isoformat()}-{j + 1}.mp4",
+                    seed=100 + 2 * k + j,
+                )
+            )
+    return reports
 
 
 def make_photo_report(stretch: str = "supine_raise") -> dict[str, Any]:

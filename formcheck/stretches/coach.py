@@ -73,25 +73,29 @@ class BounceDetector:
             return False
         slope, icpt = np.polyfit(t, v, 1)
         r = v - (slope * t + icpt)
-        # count swings with hysteresis: a reversal needs a move of min_swing from the extreme
+        # count swings with hysteresis (a zigzag): a reversal needs a move of min_swing_deg
+        # back from the last extreme
+        sw = self.min_swing_deg
         reversals = 0
         direction = 0
-        ext = r[0]
+        hi = lo = float(r[0])
         for val in r[1:]:
-            if direction >= 0:
-                if val > ext:
-                    ext = val
-                elif ext - val >= self.min_swing_deg:
-                    if direction > 0:
-                        reversals += 1
-                    direction, ext = -1, val
-            if direction < 0 or direction == 0:
-                if val < ext:
-                    ext = val
-                elif val - ext >= self.min_swing_deg:
-                    if direction < 0:
-                        reversals += 1
-                    direction, ext = 1, val
+            if direction == 0:
+                hi, lo = max(hi, val), min(lo, val)
+                if hi - val >= sw:
+                    direction, lo = -1, val
+                elif val - lo >= sw:
+                    direction, hi = 1, val
+            elif direction > 0:
+                if val > hi:
+                    hi = val
+                elif hi - val >= sw:
+                    reversals, direction, lo = reversals + 1, -1, val
+            else:
+                if val < lo:
+                    lo = val
+                elif val - lo >= sw:
+                    reversals, direction, hi = reversals + 1, 1, val
         return reversals >= self.min_reversals
 
 
@@ -293,6 +297,11 @@ class HoldTimer:
         return HoldState(
             True, h.stretch, h.side, h.rep, t_s - h.start_s, h.valid_s, h.target_s, just_completed
         )
+
+    def end_hold(self) -> None:
+        """End the current hold now (kept if long enough); the next engaged frame starts a new
+        rep. Used by the live session to restart a hold and to separate reps after a rest."""
+        self._close()
 
     def finish(self) -> list[Hold]:
         self._close()

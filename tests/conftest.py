@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep tests away from the user's history database."""
+    data = tmp_path_factory.mktemp("fcdata")
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(data))
+    monkeypatch.setenv("FORMCHECK_OFFLINE", os.environ.get("FORMCHECK_OFFLINE", "1"))
+
+
+@pytest.fixture
+def shared_real() -> Path:
+    if not SHARED_REAL.is_dir():
+        pytest.skip("../shared/data/real is not present (third-party photos; only in the team's checkout)")
+    return SHARED_REAL
+
+
+def sample(name: str) -> Path:
+    p = SAMPLES / name
+    if not p.exists():
+        pytest.skip(f"sample {name} not rendered yet")
+    return p
