@@ -48,7 +48,11 @@ SEEDS: dict[str, tuple[str, str]] = {
 #: display names of the stretches in the catalogue; other ids are shown as they are
 STRETCH_NAMES = {
     "standing_fold": "Standing hamstring stretch",
+    "standing_support": "Standing stretch, heel on a support",
+    "seated_floor": "Sitting stretch on the floor",
+    "seated_chair": "Seated stretch on a chair",
     "supine_raise": "Lying leg raise",
+    "supine_wall": "Stretch on the wall",
 }
 
 #: warning kind -> (label, category); "form" faults are red, "setup" problems orange
@@ -855,7 +859,7 @@ box-shadow:0 1px 2px rgba(16,24,40,.06),0 1px 3px rgba(16,24,40,.08)}
 .tile .l{color:var(--muted);font-size:13px}
 .tile.good .v{color:var(--good)} .tile.bad .v{color:var(--bad)} .tile.warn .v{color:var(--warn)}
 table{border-collapse:collapse;width:100%;font-size:14px}
-td.nowrap{white-space:nowrap}
+.nowrap{white-space:nowrap}
 th,td{text-align:left;padding:7px 8px;border-bottom:1px solid var(--line);vertical-align:middle}
 th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -1044,13 +1048,16 @@ def _summary_section(facts: SessionFacts) -> str:
 
 
 def _warning_thumbnail(report: dict[str, Any], index: int, warning: dict[str, Any]) -> str | None:
-    direct = safe_image_uri(warning.get("thumbnail"))
+    """The snapshot of warning ``index``: ``warning["thumbnail"]`` as a data URI, or as a key
+    of ``report["thumbnails"]``, or the warning's index, ``key`` or ``id`` as such a key."""
+    ref = warning.get("thumbnail")
+    direct = safe_image_uri(ref)
     if direct:
         return direct
     thumbs = report.get("thumbnails")
     if not isinstance(thumbs, dict):
         return None
-    for key in (str(index), warning.get("key"), warning.get("id")):
+    for key in (ref, str(index), warning.get("key"), warning.get("id")):
         if key is not None and str(key) in thumbs:
             return safe_image_uri(thumbs[str(key)])
     return None
@@ -1079,7 +1086,7 @@ def _faults_section(report: dict[str, Any], duration: float) -> str:
         rows.append(
             [
                 f'<span class="chip {"bad" if cat == "form" else "warn"}">{esc(label)}</span>',
-                f"{esc(fmt_clock(start))}–{esc(fmt_clock(end))}",
+                f'<span class="nowrap">{esc(fmt_clock(start))}–{esc(fmt_clock(end))}</span>',
                 esc(fmt_s(end - start)),
                 esc(w.get("message") or ""),
                 img,

@@ -74,10 +74,63 @@ class SourceInfo:
         }
 
 
+_QUIETED = False
+
+
 def _cv2() -> Any:
+    """OpenCV, with its own and FFmpeg's console messages turned down (once).
+
+    FFmpeg prints lines such as ``moov atom not found`` or ``overread 8`` straight to stderr
+    while probing damaged files; formcheck reports those files in one line of its own, so the
+    native messages are silenced unless ``OPENCV_FFMPEG_LOGLEVEL`` / ``OPENCV_LOG_LEVEL`` are set.
+    """
+    global _QUIETED
     import cv2
 
+    if not _QUIETED:
+        _QUIETED = True
+        # read by OpenCV when it first opens a file with FFmpeg; -8 = AV_LOG_QUIET
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        if "OPENCV_LOG_LEVEL" not in os.environ:
+            try:
+                cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_FATAL)
+            except AttributeError:  # pragma: no cover - very old OpenCV
+                pass
     return cv2
+
+
+def _mp4_cut_short(path: Path) -> bool:
+    """True when ``path`` is an MP4/MOV whose top-level boxes run past the end of the file.
+
+    A recording that stopped before the camera app finished it (battery, crash, a copy that
+    broke off) has its ``mdat`` box cut and lacks the ``moov`` index, which FFmpeg needs.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 8 or head[4:8] != b"ftyp":
+                return False
+            pos = 0
+            seen_moov = False
+            while pos + 8 <= size:
+                fh.seek(pos)
+                hdr = fh.read(16)
+                box = int.from_bytes(hdr[0:4], "big")
+                kind = hdr[4:8]
+                if box == 1 and len(hdr) >= 16:
+                    box = int.from_bytes(hdr[8:16], "big")
+                elif box == 0:
+                    box = size - pos
+                if box < 8:
+                    return False
+                seen_moov = seen_moov or kind == b"moov"
+                if pos + box > size:
+                    return True
+                pos += box
+            return not seen_moov
+    except OSError:
+        return False
 
 
 def _to_bgr(image: NDArray[Any]) -> NDArray[np.uint8]:
@@ -92,6 +145,15 @@ def _to_bgr(image: NDArray[Any]) -> NDArray[np.uint8]:
     if image.shape[2] == 1:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     return image
+
+
+def _finite(x: Any) -> float:
+    """A property OpenCV returned, as a finite float (0.0 for None, NaN or inf)."""
+    try:
+        f = float(x or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+    return f if math.isfinite(f) else 0.0
 
 
 def _check_file(path: Path) -> None:
@@ -117,13 +179,17 @@ class ImageSource:
         _check_file(self.path)
         cv2 = _cv2()
         data = np.fromfile(str(self.path), dtype=np.uint8)
-        # IMREAD_COLOR applies the EXIF orientation
-        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
-        if image is not None and image.ndim == 3 and image.shape[2] >= 3:
-            image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        try:
+            # IMREAD_COLOR applies the EXIF orientation
+            image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
+            if image is not None and image.ndim == 3 and image.shape[2] >= 3:
+                image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        except cv2.error:  # some damaged headers raise instead of returning None
+            image = None
         if image is None or image.size == 0:
             raise InputError(
-                f"cannot decode {self.path.name} as an image (expected jpg/png/webp/bmp)"
+                f"cannot decode {self.path.name} as an image (not a jpg/png/webp/bmp picture, "
+                "or the file is damaged or cut short)"
             )
         self.image = _to_bgr(image)
         h, w = self.image.shape[:2]
@@ -154,25 +220,39 @@ class VideoSource:
         self.path = Path(path)
         _check_file(self.path)
         cv2 = _cv2()
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
-        if not cap.isOpened():
-            cap.release()
+        try:
+            cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        except cv2.error:
+            cap = None
+        if cap is None or not cap.isOpened():
+            if cap is not None:
+                cap.release()
+            if _mp4_cut_short(self.path):
+                raise InputError(
+                    f"{self.path.name} is cut short: the recording was not finished (its index, "
+                    "the moov box, is missing), so no frame can be located; export or copy the "
+                    "video again"
+                )
             raise InputError(
                 f"cannot open {self.path.name} as a video (not a video file, or an unsupported "
                 "or damaged container)"
             )
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         self._cap = cap
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        if not math.isfinite(fps) or fps <= 0 or fps > 1000:
+        fps = _finite(cap.get(cv2.CAP_PROP_FPS))
+        if fps <= 0 or fps > 1000:
             fps = 0.0
-        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
+        n = _finite(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        n = int(n) if 0 < n < 2**31 else 0
+        rotation = int(_finite(cap.get(cv2.CAP_PROP_ORIENTATION_META))) % 360
         # read the first frame now, so a file that opens but holds no picture fails here
-        ok, first = cap.read()
-        if not ok or first is None:
+        try:
+            ok, first = cap.read()
+        except cv2.error:
+            ok, first = False, None
+        if not ok or first is None or first.size == 0:
             cap.release()
-            raise InputError(f"{self.path.name} has no decodable video frames")
+            raise InputError(f"{self.path.name} has no decodable video frames (zero frames)")
         self._first = (first, float(cap.get(cv2.CAP_PROP_POS_MSEC)))
         h, w = first.shape[:2]
         duration = n / fps if fps and n > 0 else None
@@ -201,7 +281,7 @@ class VideoSource:
                 except cv2.error as err:  # pragma: no cover - depends on the decoder
                     log.warning("decoder error after %d frames: %s", index, err)
                     ok, image = False, None
-                if not ok or image is None:
+                if not ok or image is None or image.size == 0:
                     break
                 pos_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
             t = pos_ms / 1000.0 if math.isfinite(pos_ms) else math.nan
@@ -219,8 +299,8 @@ class VideoSource:
         if expected and index < expected - max(2, int(0.02 * expected)):
             self.truncated = True
             self.info.notes.append(
-                f"the video was cut short: decoded {index} of the {expected} frames its header "
-                "announces; the report covers what could be decoded"
+                f"the video was cut short (or is damaged): decoded {index} of the {expected} "
+                "frames its header announces; the report covers what could be decoded"
             )
         if index and self.info.fps:
             self.info.duration_s = max(last_t + nominal_dt, 0.0)

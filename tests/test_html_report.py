@@ -69,7 +69,7 @@ def test_advice_is_chosen_from_the_session_and_cites_seeds(report: dict) -> None
     assert keys["both_sides"].seeds == ("002", "003")  # 7 s left against 31 s right
     assert keys["twice_a_day"].seeds == ("003", "004")
 
-    clean = make_report(fault_plan="none", hold_s={"right": 33.0, "left": 33.0})
+    clean = make_report(fault_plan="none", hold_s={"right": 33.0, "left": 33.0}, duration_s=90)
     keys = {a.key for a in advise(summarize_report(clean))}
     assert {"no_bouncing", "straight_back", "progress_hold", "both_sides"}.isdisjoint(keys)
     assert "hold_reached" in keys
