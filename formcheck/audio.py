@@ -265,4 +265,3 @@ __all__ = [
     "make_audio",
     "write_tone_wav",
 ]
-

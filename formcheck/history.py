@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import FormcheckError, OutputError
-from formcheck.html_report import as_float, session_duration_s, validate_report
+from formcheck.html_report import as_float, session_duration_s, session_info, validate_report
 
 SCHEMA_VERSION = 1
 #: ``PRAGMA application_id`` of a formcheck history ("FCKH")
@@ -294,7 +294,7 @@ def content_hash(report: dict[str, Any]) -> str:
 def _started_at(report: dict[str, Any], report_path: Path | None) -> dt.datetime:
     """When the session started, timezone-aware: ``session.started_at``, else the report
     file's modification time, else now."""
-    session = report.get("session") if isinstance(report.get("session"), dict) else {}
+    session = session_info(report)
     text = session.get("started_at")
     if isinstance(text, str) and text:
         try:
@@ -388,7 +388,7 @@ def import_report(
             return int(row[0]), False
         started = _started_at(report, path)
         source = report.get("source") or {}
-        session = report.get("session") if isinstance(report.get("session"), dict) else {}
+        session = session_info(report)
         duration = session_duration_s(report)
         day = started.astimezone().date().isoformat()
         frames = report.get("frames", [])
@@ -500,7 +500,7 @@ def list_sessions(
     Each dict has the ``sessions`` columns plus ``holds``, ``completed``, ``valid_left_s``,
     ``valid_right_s``, ``form_faults`` and ``warnings``. ``days`` keeps the last N days only.
     """
-    where, params = "", ()
+    where, params = "", ()  # type: tuple[str, tuple[str, ...]]
     if days is not None:
         _, first = _window(days, today)
         where, params = "WHERE s.day >= ?", (first,)
@@ -558,7 +558,7 @@ def adherence(
     """
     dates, first = _window(days, today)
     with _connection(db) as conn:
-        counts = dict(
+        counts: dict[str, int] = dict(
             conn.execute(
                 """SELECT s.day, COUNT(*) FROM sessions s
                    WHERE s.day >= ? AND EXISTS (SELECT 1 FROM holds h WHERE h.session_id = s.id)
@@ -595,14 +595,15 @@ def side_balance(
                WHERE day >= ? AND side IN ('left', 'right') GROUP BY day, side""",
             (first,),
         ).fetchall()
-    per = {d: {"day": d, "left": 0.0, "right": 0.0} for d in dates}
-    for day, side, valid in rows:
-        if day in per:
-            per[day][side] = float(valid or 0.0)
-    left = sum(p["left"] for p in per.values())
-    right = sum(p["right"] for p in per.values())
+    seconds = {(day, side): float(valid or 0.0) for day, side, valid in rows}
+    per = [
+        {"day": d, "left": seconds.get((d, "left"), 0.0), "right": seconds.get((d, "right"), 0.0)}
+        for d in dates
+    ]
+    left = sum(seconds.get((d, "left"), 0.0) for d in dates)
+    right = sum(seconds.get((d, "right"), 0.0) for d in dates)
     ratio = min(left, right) / max(left, right) if max(left, right) > 0 else math.nan
-    return {"left": left, "right": right, "ratio": ratio, "per_day": list(per.values())}
+    return {"left": left, "right": right, "ratio": ratio, "per_day": per}
 
 
 def hold_progression(

@@ -15,6 +15,7 @@ The SVG plotting helpers (:func:`svg_line_chart`, :func:`svg_bar_chart`) and the
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -162,10 +163,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
     finally:
         if tmp_name is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
-            except OSError:
-                pass
     return path
 
 
@@ -283,6 +282,12 @@ class SessionFacts:
         return min(left, right) / max(left, right)
 
 
+def session_info(report: dict[str, Any]) -> dict[str, Any]:
+    """The optional ``session`` block of a report (``{}`` when absent or not an object)."""
+    session = report.get("session")
+    return session if isinstance(session, dict) else {}
+
+
 def _end_s(item: dict[str, Any], duration_s: float) -> float:
     end = as_float(item.get("end_s"))
     return end if math.isfinite(end) else duration_s
@@ -338,7 +343,7 @@ def summarize_report(report: dict[str, Any]) -> SessionFacts:
         span = _end_s(w, duration) - start if math.isfinite(start) else math.nan
         spans[kind] = spans.get(kind, 0.0) + (span if math.isfinite(span) else 0.0)
     person = [bool(f.get("person")) for f in frames]
-    session = report.get("session") if isinstance(report.get("session"), dict) else {}
+    session = session_info(report)
     return SessionFacts(
         duration_s=duration,
         stretches=stretches,
@@ -744,7 +749,8 @@ def svg_line_chart(
         )
         for cx, cy in dots:
             out.append(
-                f'<circle class="dot {esc(s.css)}" cx="{cx:.1f}" cy="{cy:.1f}" r="{3 if s.markers else 1.6}"/>'
+                f'<circle class="dot {esc(s.css)}" cx="{cx:.1f}" cy="{cy:.1f}" '
+                f'r="{3 if s.markers else 1.6}"/>'
             )
     out.append("</svg>")
     return "".join(out)
@@ -844,7 +850,7 @@ font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,s
 main{max-width:1080px;margin:0 auto;padding:24px 20px 48px}
 header.page{margin-bottom:16px}
 header.page h1{font-size:26px;margin:0 0 4px}
-.meta{color:var(--muted);font-size:14px;word-break:break-all}
+.meta{color:var(--muted);font-size:14px;overflow-wrap:anywhere}
 .meta b{color:var(--ink);font-weight:600}
 .card{background:var(--card);border-radius:12px;padding:18px 20px;margin:16px 0;
 box-shadow:0 1px 2px rgba(16,24,40,.06),0 1px 3px rgba(16,24,40,.08)}
@@ -876,7 +882,8 @@ font-size:12.5px;font-weight:600;color:#fff}
 .balance div{display:flex;align-items:center;padding:0 10px;white-space:nowrap}
 .balance .l{background:var(--left)} .balance .r{background:var(--right);justify-content:flex-end}
 .muted{color:var(--muted)}
-.thumb{max-width:160px;max-height:100px;border-radius:6px;display:block;border:1px solid var(--line)}
+.thumb{max-width:160px;max-height:100px;border-radius:6px;display:block;
+border:1px solid var(--line)}
 figure.key{margin:0;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
 figure.key img{max-width:360px;width:100%;border-radius:8px;border:1px solid var(--line)}
 .advice-list{list-style:none;padding:0;margin:0}
@@ -933,7 +940,8 @@ def tiles_html(tiles: Sequence[tuple[str, str, str]]) -> str:
     return (
         '<div class="tiles">'
         + "".join(
-            f'<div class="tile {esc(tone)}"><div class="v">{esc(v)}</div><div class="l">{esc(lbl)}</div></div>'
+            f'<div class="tile {esc(tone)}"><div class="v">{esc(v)}</div>'
+            f'<div class="l">{esc(lbl)}</div></div>'
             for v, lbl, tone in tiles
         )
         + "</div>"
@@ -1109,7 +1117,8 @@ def _plots_section(report: dict[str, Any], duration: float) -> str:
             as_float(h.get("start_s")),
             _end_s(h, duration),
             "hold",
-            f"{stretch_name(h.get('stretch'))}, {h.get('side')}: hold {fmt_s(as_float(h.get('valid_s')))} good form",
+            f"{stretch_name(h.get('stretch'))}, {h.get('side')}: "
+            f"hold {fmt_s(as_float(h.get('valid_s')))} good form",
         )
         for h in report.get("holds", [])
     ]
@@ -1212,7 +1221,7 @@ def render_html_report(report: dict[str, Any], *, title: str | None = None) -> s
     """
     validate_report(report)
     source = report.get("source") or {}
-    session = report.get("session") if isinstance(report.get("session"), dict) else {}
+    session = session_info(report)
     facts = summarize_report(report)
     src_path = str(source.get("path") or "")
     src_name = Path(src_path).name if src_path else "session"

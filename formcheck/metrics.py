@@ -76,6 +76,9 @@ class FrameMetrics:
         Landmark names outside the picture.
     xy : ndarray, shape (33, 2)
         The (smoothed) landmarks the angles were measured on, pixels.
+    world : ndarray, shape (33, 3)
+        The (smoothed) world landmarks, metres, origin between the hips, y down; NaN where
+        unseen.
     """
 
     t_s: float
@@ -94,6 +97,7 @@ class FrameMetrics:
     in_frame: bool
     out_of_frame: tuple[str, ...]
     xy: NDArray[np.float64] = field(repr=False)
+    world: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.full((33, 3), np.nan))
 
     def side_value(self, name: str, side: str | None) -> float:
         """Value of a per-leg measure for ``side`` ('left'/'right'), NaN when side is None."""
@@ -223,6 +227,7 @@ class MetricsComputer:
             in_frame=not out_names,
             out_of_frame=out_names,
             xy=xy,
+            world=pw,
         )
 
 

@@ -287,8 +287,8 @@ def analyze(
     failure: str | None = None
     t0 = time.perf_counter()
     first_frame_s: float | None = None
+    frames: Iterable[Any] = prefetch(src) if is_video else src
     try:
-        frames: Iterable[Any] = prefetch(src) if is_video else src
         for frame in frames:
             pf, m, v = analyzer.step(frame.image, frame.t_s)
             if first_frame_s is None:
@@ -308,6 +308,9 @@ def analyze(
     except MemoryError:
         failure = "ran out of memory"
     finally:
+        # stop the decoding thread before the source it reads from is released
+        if isinstance(frames, Iterator):
+            frames.close()  # type: ignore[attr-defined]
         if sink is not None:
             sink.close()
         analyzer.close()

@@ -85,12 +85,22 @@ def check_writable(path: str | Path) -> None:
         raise OutputError(f"output path is a folder, expected a file name: {path}")
     folder = path.parent if str(path.parent) else Path(".")
     probe = folder
-    while not probe.exists():
+    while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {path}: {probe} is not a writable folder")
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"cannot write {path}: the file is read-only")
+    # os.access is not the whole truth (root, read-only mounts, /proc): create the folder and
+    # a scratch file there now, so the error comes before the analysis, not after it
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as err:
+        raise OutputError(
+            f"cannot write {path}: {err.strerror or err} (in {folder})"
+        ) from err
 
 
 def write_json(report: dict[str, Any], path: str | Path) -> Path:

@@ -279,3 +279,73 @@ def looped(frames: Sequence[Image], n: int) -> Iterator[Image]:
     """``n`` frames cycling through ``frames``."""
     for i in range(n):
         yield frames[i % len(frames)]
+
+
+def mp4_faststart(path: Path) -> Path:
+    """Move the ``moov`` box in front of ``mdat`` (what ``ffmpeg -movflags +faststart`` does).
+
+    The chunk offsets (``stco``) grow by the size of ``moov``. A file like this that is cut
+    short still opens: its index is intact and only the last frames are missing.
+    """
+    data = Path(path).read_bytes()
+    top = []
+    pos = 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        if size == 0:
+            size = len(data) - pos
+        if size == 1:
+            raise ValueError("64-bit box sizes not handled")
+        top.append((kind, data[pos : pos + size]))
+        pos += size
+    kinds = [k for k, _ in top]
+    moov_raw = dict(top)[b"moov"]
+    shift = len(moov_raw)
+    moov = _parse_boxes(moov_raw[8:])
+    for trak in (b for b in moov if b[0] == b"trak"):
+        stbl = _find(_find(_find(trak[1], b"mdia")[1], b"minf")[1], b"stbl")
+        stco = _find(stbl[1], b"stco")
+        n = struct.unpack(">I", stco[1][4:8])[0]
+        offs = struct.unpack(f">{n}I", stco[1][8 : 8 + 4 * n])
+        stco[1] = stco[1][:8] + struct.pack(f">{n}I", *(o + shift for o in offs))
+    new_moov = _build_boxes([[b"moov", moov]])
+    assert len(new_moov) == shift
+    at = kinds.index(b"mdat")
+    out = [raw for k, raw in top if k != b"moov"]
+    out.insert(at, new_moov)
+    Path(path).write_bytes(b"".join(out))
+    return path
+
+
+def person_image() -> Path | None:
+    """A photo of one person: ``samples/standing_fold.jpg`` when committed, else None.
+
+    ``FORMCHECK_TEST_PERSON`` may name another photo (a local check; nothing is copied).
+    """
+    import os
+
+    env = os.environ.get("FORMCHECK_TEST_PERSON")
+    if env and Path(env).is_file():
+        return Path(env)
+    return sample_path("standing_fold.jpg")
+
+
+def person_frames(n_max: int = 150, width: int = 320) -> tuple[list[Image], float] | None:
+    """Frames of a person holding a stretch, at most ``width`` pixels wide, or None.
+
+    From ``samples/standing_fold_good.mp4`` when committed, else the photo of
+    :func:`person_image` repeated (a person holding perfectly still) at 15 fps.
+    """
+    video = sample_path("standing_fold_good.mp4")
+    if video is not None:
+        frames, fps = read_frames(video, n_max)
+    else:
+        photo = person_image()
+        if photo is None:
+            return None
+        frames, fps = [cv2.imread(str(photo))] * n_max, 15.0
+    h, w = frames[0].shape[:2]
+    if w > width:
+        size = (width, int(round(h * width / w / 2)) * 2)
+        frames = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
+    return frames, fps

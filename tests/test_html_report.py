@@ -51,10 +51,21 @@ def test_page_is_self_contained(page: str) -> None:
 
 
 def test_page_shows_summary_faults_plots_advice(page: str) -> None:
-    for text in ("Session summary", "Standing hamstring stretch", "Left / right balance",
-                 "Back rounding", "Knee bent", "Bouncing", "Not side-on to the camera",
-                 "Knee extension", "Hip angle", "Lumbar flexion", "Leg raise", "Best hold",
-                 "data:image/png;base64,"):
+    for text in (
+        "Session summary",
+        "Standing hamstring stretch",
+        "Left / right balance",
+        "Back rounding",
+        "Knee bent",
+        "Bouncing",
+        "Not side-on to the camera",
+        "Knee extension",
+        "Hip angle",
+        "Lumbar flexion",
+        "Leg raise",
+        "Best hold",
+        "data:image/png;base64,",
+    ):
         assert text in page, text
     assert "Completed" in page and "Not yet" in page  # right completed, left not
     assert 'class="band hold"' in page and 'class="band form"' in page
@@ -145,8 +156,10 @@ def test_partial_banner() -> None:
         ([], "expected a JSON object"),
         ({"schema_version": 2}, "expected schema_version 1, found 2"),
         ({"schema_version": 1, "source": {}, "holds": [], "warnings": []}, "'frames' is missing"),
-        ({"schema_version": 1, "source": {}, "frames": {}, "holds": [], "warnings": []},
-         "'frames' should be a JSON array"),
+        (
+            {"schema_version": 1, "source": {}, "frames": {}, "holds": [], "warnings": []},
+            "'frames' should be a JSON array",
+        ),
     ],
 )
 def test_invalid_reports_raise_input_error(bad: object, match: str) -> None:
@@ -264,3 +277,13 @@ def test_summary_counts(report: dict) -> None:
     assert facts.side_valid_s == {"left": 7.0, "right": 31.0}
     assert math.isclose(facts.balance_ratio, 7 / 31)
     assert facts.warning_counts["no_person"] == 2
+
+
+def test_warning_thumbnail_by_reference() -> None:
+    """The pipeline writes ``"thumbnail": "<key>"`` in a warning, the image in ``thumbnails``."""
+    report = make_report()
+    uri = report["thumbnails"].pop("1")
+    report["thumbnails"]["snap-a"] = uri
+    report["warnings"][1]["thumbnail"] = "snap-a"
+    page = render_html_report(report)
+    assert page.count(uri) == 1
