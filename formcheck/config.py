@@ -40,7 +40,18 @@ class Settings:
     source_file: str | None = None
 
     def catalogue(self) -> Catalogue:
-        return load_catalogue(self.catalogue_overrides)
+        try:
+            return load_catalogue(self.catalogue_overrides)
+        except ConfigError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            # an override of the wrong shape (a number where a table belongs, a text where a
+            # number belongs) that the catalogue loader did not name itself
+            where = f" ({self.source_file})" if self.source_file else ""
+            raise ConfigError(
+                f"bad stretch catalogue override{where}: expected the shape of "
+                f"formcheck/stretches/catalogue.toml, found {type(err).__name__}: {err}"
+            ) from err
 
 
 def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
@@ -56,7 +67,11 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{where} must be a finite number, found {value!r}")
         if float(value) < 0:
             raise ConfigError(f"{where} must be 0 or more, found {value!r}")
-        return type(default)(value) if isinstance(default, int) else float(value)
+        if isinstance(default, int):
+            if float(value) != int(value):
+                raise ConfigError(f"{where} must be a whole number, found {value!r}")
+            return int(value)
+        return float(value)
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where} must be a list of texts, found {value!r}")
@@ -129,6 +144,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
                 s.coach, recognize=_apply(s.coach.recognize, section, values)
             )
         elif section in ("defaults", "stretch", "common"):
+            if not isinstance(values, dict):
+                raise ConfigError(f"[{section}] must be a table, found {values!r}")
             s.catalogue_overrides[section] = values
         else:
             raise ConfigError(

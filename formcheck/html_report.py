@@ -15,13 +15,10 @@ The SVG plotting helpers (:func:`svg_line_chart`, :func:`svg_bar_chart`) and the
 
 from __future__ import annotations
 
-import contextlib
 import html
-import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +27,7 @@ from typing import Any
 import numpy as np
 
 from formcheck import __version__
-from formcheck.errors import InputError, OutputError
-
-SCHEMA_VERSION = 1
+from formcheck.report import atomic_write, validate_report
 
 #: the seed documents the advice traces to: number -> (file stem, title)
 SEEDS: dict[str, tuple[str, str]] = {
@@ -135,94 +130,11 @@ def cite(seeds: Sequence[str]) -> str:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically: a temp file in the same folder, then
-    :func:`os.replace`. Readers see the old file or the new one, never a half-written one.
-
-    Raises
-    ------
-    OutputError
-        The folder does not exist or cannot be written.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
-    tmp_name = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-    return path
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`formcheck.report.atomic_write`)."""
+    return atomic_write(path, lambda fh: fh.write(text))
 
 
 # --- reading a saved report ----------------------------------------------------------------
-
-
-def validate_report(report: Any, where: str = "report") -> None:
-    """Check the top-level shape of a schema_version 1 report.
-
-    Raises
-    ------
-    InputError
-        Naming what is missing or of the wrong type.
-    """
-    if not isinstance(report, dict):
-        raise InputError(f"{where}: expected a JSON object, found {type(report).__name__}")
-    version = report.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise InputError(f"{where}: expected schema_version {SCHEMA_VERSION}, found {version!r}")
-    for key, kind in (("source", dict), ("frames", list), ("holds", list), ("warnings", list)):
-        if key not in report:
-            raise InputError(f"{where}: not a formcheck report, key {key!r} is missing")
-        if not isinstance(report[key], kind):
-            raise InputError(
-                f"{where}: {key!r} should be a JSON {'object' if kind is dict else 'array'}, "
-                f"found {type(report[key]).__name__}"
-            )
-    for key in ("frames", "holds", "warnings"):
-        for i, item in enumerate(report[key]):
-            if not isinstance(item, dict):
-                raise InputError(f"{where}: {key}[{i}] should be an object")
-
-
-def load_report(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check a saved JSON report.
-
-    Raises
-    ------
-    InputError
-        The file is missing, unreadable, not JSON, or not a schema_version 1 report.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"report {path} not found") from None
-    except IsADirectoryError:
-        raise InputError(f"report {path} is a folder, expected a JSON file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read report {path}: {err}") from err
-    try:
-        report = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(
-            f"report {path} is not valid JSON (line {err.lineno} column {err.colno}: {err.msg})"
-        ) from None
-    validate_report(report, where=f"report {path}")
-    return report
 
 
 # --- facts about one session ---------------------------------------------------------------

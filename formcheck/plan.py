@@ -97,6 +97,9 @@ class Plan:
     switch_s: float = 10.0
     pnf: tuple[PnfPhase, ...] = ()
     source_file: str | None = None
+    #: False: the sides were not chosen (no stretch, no --side, no ``sides`` key), so a guided
+    #: session follows the recognised stretch: ["both"] for a two-legged one
+    sides_fixed: bool = True
 
     def as_report(self) -> dict[str, Any]:
         return {
@@ -124,7 +127,8 @@ def default_plan(
         sides = ("both",)
     else:
         sides = ("right", "left")
-    return Plan(stretch=stretch, sides=sides, reps=reps, hold_s=hold)
+    fixed = side is not None or stretch is not None
+    return Plan(stretch=stretch, sides=sides, reps=reps, hold_s=hold, sides_fixed=fixed)
 
 
 # -- parsing and validation ---------------------------------------------------------------
@@ -231,6 +235,7 @@ def parse_plan(
         rest_s=rest_s,
         switch_s=switch_s,
         pnf=pnf,
+        sides_fixed=stretch is not None or "sides" in data,
     )
 
 
@@ -261,6 +266,8 @@ def apply_cli_to_plan(plan: Plan, stretch: str | None, side: str | None) -> Plan
             plan = replace(plan, sides=("right", "left"))
     if side is not None:
         plan = replace(plan, sides=(side,))
+    if stretch is not None or side is not None:
+        plan = replace(plan, sides_fixed=True)
     return plan
 
 
@@ -288,6 +295,7 @@ class Guidance:
     headline: str
     prompt: str | None
     remaining_s: float | None = None
+    step_total_s: float | None = None  # the whole rest / switch time
     phase: str | None = None
     completed: dict[str, int] = field(default_factory=dict)
     events: tuple[str, ...] = ()
@@ -387,8 +395,24 @@ class GuidedSession:
         self._paused_at = None
 
     # -- per frame --------------------------------------------------------------------------
+    def _adapt_sides(self, verdict: Any) -> None:
+        """Unchosen sides follow the recognised stretch until the first rep is done."""
+        if self.plan.sides_fixed or self.step != "hold" or any(self.completed.values()):
+            return
+        side = getattr(verdict, "side", None)
+        if side == "both" and self.plan.sides != ("both",):
+            sides: tuple[str, ...] = ("both",)
+        elif side in ("left", "right") and self.plan.sides == ("both",):
+            sides = ("right", "left")
+        else:
+            return
+        self.plan = replace(self.plan, sides=sides)
+        self.completed = {s: 0 for s in sides}
+        self.side_index = 0
+
     def update(self, t_s: float, verdict: Any) -> Guidance:
         self._t = t_s
+        self._adapt_sides(verdict)
         hold: HoldState = verdict.hold
         self._hold = hold
         if self.step == "hold" and hold.just_completed and self._side_matches(hold.side):
@@ -446,6 +470,7 @@ class GuidedSession:
             headline=headline,
             prompt=prompt,
             remaining_s=remaining,
+            step_total_s={"rest": p.rest_s, "switch": p.switch_s}.get(self.step),
             phase=phase,
             completed=dict(self.completed),
             events=events,

@@ -6,6 +6,7 @@ added beside them. NaN never reaches the file: unmeasurable values are ``null``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import OutputError
+from formcheck.errors import InputError, OutputError
 
 SCHEMA_VERSION = 1
 
@@ -68,12 +69,15 @@ def atomic_write(path: str | Path, write: Callable[[Any], None], *, mode: str = 
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; reports are ordinary files
         os.replace(tmp, path)
-    except BaseException:
-        try:
+    except BaseException as err:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
         raise
     return path
 
@@ -98,9 +102,7 @@ def check_writable(path: str | Path) -> None:
         with tempfile.TemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
             pass
     except OSError as err:
-        raise OutputError(
-            f"cannot write {path}: {err.strerror or err} (in {folder})"
-        ) from err
+        raise OutputError(f"cannot write {path}: {err.strerror or err} (in {folder})") from err
 
 
 def write_json(report: dict[str, Any], path: str | Path) -> Path:
@@ -111,19 +113,55 @@ def write_json(report: dict[str, Any], path: str | Path) -> Path:
     )
 
 
-def load_report(path: str | Path) -> dict[str, Any]:
-    """Read a report written by formcheck; InputError when it is not one."""
-    from formcheck.errors import InputError
+def validate_report(report: Any, where: str = "report") -> None:
+    """Check the top-level shape of a schema_version 1 report.
 
+    Raises
+    ------
+    InputError
+        Naming what is missing or of the wrong type.
+    """
+    if not isinstance(report, dict):
+        raise InputError(f"{where}: expected a JSON object, found {type(report).__name__}")
+    version = report.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(f"{where}: expected schema_version {SCHEMA_VERSION}, found {version!r}")
+    for key, kind in (("source", dict), ("frames", list), ("holds", list), ("warnings", list)):
+        if key not in report:
+            raise InputError(f"{where}: not a formcheck report, key {key!r} is missing")
+        if not isinstance(report[key], kind):
+            raise InputError(
+                f"{where}: {key!r} should be a JSON {'object' if kind is dict else 'array'}, "
+                f"found {type(report[key]).__name__}"
+            )
+    for key in ("frames", "holds", "warnings"):
+        for i, item in enumerate(report[key]):
+            if not isinstance(item, dict):
+                raise InputError(f"{where}: {key}[{i}] should be an object")
+
+
+def load_report(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a saved JSON report.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, not JSON, or not a schema_version 1 report.
+    """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise InputError(f"report not found: {path}") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{path} is not a readable JSON report ({err})") from err
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"report {path} not found") from None
+    except IsADirectoryError:
+        raise InputError(f"report {path} is a folder, expected a JSON file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read report {path}: {err}") from err
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as err:
         raise InputError(
-            f"{path} is not a formcheck report (expected schema_version {SCHEMA_VERSION})"
-        )
-    return data
+            f"report {path} is not valid JSON (line {err.lineno} column {err.colno}: {err.msg})"
+        ) from None
+    validate_report(report, where=f"report {path}")
+    return report

@@ -17,13 +17,13 @@ from formcheck.html_report import (
     Series,
     advise,
     atomic_write_text,
-    load_report,
     nice_ticks,
     render_html_report,
     summarize_report,
     svg_line_chart,
     write_html_report,
 )
+from formcheck.report import load_report
 from formcheck.report_csv import CONTRACT_COLUMNS, frames_csv_text, write_frames_csv
 from tests.fixtures_reports import make_photo_report, make_report
 
@@ -208,9 +208,11 @@ def test_write_html_report_is_atomic(tmp_path: Path, report: dict, monkeypatch) 
     assert out.read_text().startswith("<!DOCTYPE html>")
 
 
-def test_atomic_write_into_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="does not exist"):
-        atomic_write_text(tmp_path / "nope" / "x.html", "x")
+def test_atomic_write_creates_missing_folder_but_not_under_a_file(tmp_path: Path) -> None:
+    assert atomic_write_text(tmp_path / "new" / "x.html", "x").read_text() == "x"
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(OutputError, match="cannot create the output folder"):
+        atomic_write_text(tmp_path / "afile" / "x.html", "x")
 
 
 def test_frames_csv(tmp_path: Path, report: dict) -> None:

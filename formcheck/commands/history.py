@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(history: Any, db_path: Path, reports: Sequence[Path]) -> int:
-    from formcheck.html_report import load_report
+    from formcheck.report import load_report
 
     conn = history.open_db(db_path)
     try:

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck.html_report import load_report, write_html_report
+    from formcheck.html_report import write_html_report
+    from formcheck.report import load_report
     from formcheck.report_csv import write_frames_csv
 
     report = load_report(args.report)

@@ -1,0 +1,199 @@
+"""Throughput benchmark: formcheck against the bare MediaPipe loop, in one run.
+
+    .venv/bin/python benchmarks/throughput.py [--video PATH] [--frames N] [--json OUT]
+
+On the same decoded 640x480 video (default: samples/standing_fold_good.mp4, resized to 640x480
+and looped to N frames, written once to a temporary 30 fps file) it measures:
+
+1. the bare MediaPipe ``detect_for_video`` loop on frames already in memory, with MediaPipe's
+   defaults (1 pose, no masks) and with formcheck's options (2 poses, segmentation masks);
+2. ``formcheck analyze`` end to end (decode, pose, metrics, rules, report) without and with an
+   annotated output video, each in a fresh process (so peak memory is that process's);
+3. the live loop on a stand-in camera at 30 fps (``formcheck live --source``): processed fps,
+   capture-to-display latency percentiles, dropped frames (when the live command exists);
+4. peak memory (max RSS) of each process, and the time from start to the first analysed frame.
+
+It prints each figure and its ratio to the bare MediaPipe loop. Goals (2 cores, full model):
+analyze >= 0.9x the bare loop and >= 2x real time; live >= 25 fps, median latency <= 80 ms;
+peak memory <= 600 MB; first frame <= 2 s with the model cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+
+
+def make_video(src: Path, n: int, out: Path) -> list[np.ndarray]:
+    import cv2
+
+    cap = cv2.VideoCapture(str(src))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(cv2.resize(f, (640, 480), interpolation=cv2.INTER_AREA))
+    cap.release()
+    if not frames:
+        raise SystemExit(f"cannot read {src}")
+    # loop forth and back so the motion stays continuous
+    seq = frames + frames[::-1]
+    frames = [seq[i % len(seq)] for i in range(n)]
+    w = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (640, 480))
+    for f in frames:
+        w.write(f)
+    w.release()
+    return frames
+
+
+def bare_loop(frames: list[np.ndarray], *, num_poses: int, masks: bool) -> dict[str, float]:
+    import mediapipe as mp
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
+    from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+        VisionTaskRunningMode,
+    )
+
+    from formcheck.models import resolve_model
+    from formcheck.pose import quiet_native_stderr
+
+    opts = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(resolve_model("full"))),
+        running_mode=VisionTaskRunningMode.VIDEO,
+        num_poses=num_poses,
+        output_segmentation_masks=masks,
+    )
+    rgb = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
+    with quiet_native_stderr():
+        lm = PoseLandmarker.create_from_options(opts)
+        lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb[0]), 0)
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    found = 0
+    for i, f in enumerate(rgb[1:], start=1):
+        r = lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=f), int(i * 1000 / 30))
+        found += bool(r.pose_landmarks)
+    el = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    lm.close()
+    n = len(rgb) - 1
+    return {"fps": n / el, "ms_per_frame": 1000 * el / n, "cores_busy": cpu / el, "found": found / n}
+
+
+def timed_process(cmd: list[str]) -> dict[str, Any]:
+    """Run a command; wall time and its own peak RSS (via wait4)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    out, err = p.stdout.read(), p.stderr.read()  # type: ignore[union-attr]
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": wall, "max_rss_mb": usage.ru_maxrss / 1024, "rc": p.returncode, "stdout": out, "stderr": err}
+
+
+FIRST_FRAME = r"""
+import time, sys
+t_start = float(sys.argv[2])
+from formcheck.config import Settings
+from formcheck.pipeline import Analyzer
+from formcheck.sources import VideoSource
+src = VideoSource(sys.argv[1])
+an = Analyzer(Settings(), video=True)
+for f in src:
+    an.step(f.image, f.t_s)
+    break
+print(time.time() - t_start)
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--video", type=Path, default=ROOT / "samples" / "standing_fold_good.mp4")
+    ap.add_argument("--frames", type=int, default=600)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--live-seconds", type=float, default=15.0)
+    args = ap.parse_args()
+    res: dict[str, Any] = {"cores": os.cpu_count(), "frames": args.frames}
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "bench_640x480.mp4"
+        frames = make_video(args.video, args.frames, video)
+        duration = len(frames) / 30.0
+        print(f"video: {len(frames)} frames 640x480 at 30 fps ({duration:.0f} s) from {args.video.name}; {os.cpu_count()} cores")
+        res["bare_default"] = bare_loop(frames, num_poses=1, masks=False)
+        res["bare_formcheck_opts"] = bare_loop(frames, num_poses=2, masks=True)
+        del frames
+        bare = res["bare_default"]["fps"]
+        env_cmd = [PY, "-m", "formcheck", "analyze", str(video), "--out", str(Path(tmp) / "o"), "--no-history", "--no-progress"]
+        for name, extra in (("analyze", []), ("analyze_annotated", ["--annotate", str(Path(tmp) / "a.mp4")])):
+            r = timed_process(env_cmd + extra)
+            if r["rc"] != 0:
+                print(r["stderr"], file=sys.stderr)
+                raise SystemExit(f"{name} failed")
+            rep = json.loads((Path(tmp) / "o" / "bench_640x480.json").read_text())
+            el = rep["session"]["elapsed_s"]
+            res[name] = {
+                "fps": len(rep["frames"]) / el,
+                "process_wall_s": r["wall_s"],
+                "x_real_time": duration / el,
+                "max_rss_mb": r["max_rss_mb"],
+            }
+        ff = subprocess.run([PY, "-c", FIRST_FRAME, str(video), str(time.time())], capture_output=True, text=True, cwd=ROOT)
+        res["first_frame_s"] = float(ff.stdout.strip().splitlines()[-1]) if ff.returncode == 0 else None
+        try:
+            import formcheck.commands.live  # noqa: F401
+
+            have_live = True
+        except ImportError:
+            have_live = False
+        if have_live:
+            stats = Path(tmp) / "live_stats.json"
+            r = timed_process(
+                [PY, "-m", "formcheck", "live", "--source", str(video), "--no-window", "--mute",
+                 "--no-history", "--out", str(Path(tmp) / "live"), "--duration", str(args.live_seconds),
+                 "--stats-json", str(stats)]
+            )  # fmt: skip
+            if r["rc"] == 0 and stats.exists():
+                res["live"] = json.loads(stats.read_text()) | {"max_rss_mb": r["max_rss_mb"]}
+            else:
+                res["live"] = {"error": (r["stderr"] or "").strip().splitlines()[-1:]}
+    b, bf = res["bare_default"], res["bare_formcheck_opts"]
+    print(f"\nbare MediaPipe loop (1 pose, no masks)     {b['fps']:6.1f} fps  {b['ms_per_frame']:5.1f} ms/frame  {b['cores_busy']:.2f} cores busy  (1.00x)")
+    print(f"bare MediaPipe loop (2 poses, masks)       {bf['fps']:6.1f} fps  {bf['ms_per_frame']:5.1f} ms/frame  {bf['cores_busy']:.2f} cores busy  ({bf['fps'] / bare:.2f}x)")
+    for name in ("analyze", "analyze_annotated"):
+        a = res[name]
+        print(f"formcheck {name:<32} {a['fps']:6.1f} fps  {a['x_real_time']:4.1f}x real time  peak {a['max_rss_mb']:5.0f} MB  ({a['fps'] / bare:.2f}x bare)")
+    if res.get("first_frame_s") is not None:
+        print(f"first frame analysed {res['first_frame_s']:.2f} s after start (model cached)")
+    live = res.get("live")
+    if live and "error" not in live:
+        print(
+            f"live (stand-in camera 30 fps): {live.get('processed_fps', float('nan')):.1f} fps processed, latency median "
+            f"{live.get('latency_ms_p50', float('nan')):.0f} ms, p90 {live.get('latency_ms_p90', float('nan')):.0f} ms, "
+            f"dropped {live.get('dropped', '?')}, peak {live['max_rss_mb']:.0f} MB"
+        )
+    elif live:
+        print(f"live: {live['error']}")
+    else:
+        print("live: not measured (no live command)")
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
