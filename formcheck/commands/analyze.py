@@ -141,9 +141,7 @@ def write_outputs(
         except ImportError:  # pragma: no cover
             pass
         else:
-            db = (
-                history.resolve_db_path(args.db) if hasattr(history, "resolve_db_path") else args.db
-            )
+            db = args.db or history.default_db_path()
             sid, created = history.import_report(db, report, report_path=str(paths["json"]))
             lines.append(f"  history: session {sid} {'added to' if created else 'already in'} {db}")
     return lines

@@ -240,12 +240,14 @@ def build_props(spec: Spec, placer: Placer, m: BodyMeasures) -> dict[str, list]:
             xs.append(float(p.vertices[leg, 0].max()))
         xw = max(xs) + 0.005
         gap = 0.4
-        boxes = [
-            _box([xw, 0.0, -1.5], [xw + 0.12, 2.4, -gap]),
-            _box([xw, 0.0, gap], [xw + 0.12, 2.4, 1.5]),
-        ]
+        # a wall piece behind each raised leg; the leg on the floor goes through the doorway
+        boxes = []
+        if "left" in sides:
+            boxes.append(_box([xw, 0.0, -1.5], [xw + 0.12, 2.4, -gap]))
+        if "right" in sides:
+            boxes.append(_box([xw, 0.0, gap], [xw + 0.12, 2.4, 1.5]))
         if spec.scene["door_frame"]:
-            boxes.append(_box([xw - 0.02, 2.02, -gap], [xw + 0.14, 2.4, gap]))
+            boxes.append(_box([xw - 0.02, 2.02, -gap - 0.07], [xw + 0.14, 2.4, gap + 0.07]))
             boxes.append(_box([xw - 0.02, 0.0, -gap - 0.07], [xw + 0.14, 2.02, -gap]))
             boxes.append(_box([xw - 0.02, 0.0, gap], [xw + 0.14, 2.02, gap + 0.07]))
         props["wall"] = boxes
@@ -359,9 +361,10 @@ def render_spec(
         framing = [placer.place(ref.pose if ref else stretch_pose(spec.stretch, "hold", None, m)).vertices]
     pts = np.concatenate([v[::7] for v in framing[:: max(1, len(framing) // 40)]])
     props = build_props(spec, placer, m)
-    for boxes in props.values():
+    for name, boxes in props.items():
         for v, _ in boxes:
-            pts = np.concatenate([pts, v])
+            if name in ("box", "chair"):
+                pts = np.concatenate([pts, v])
     camera = fit_camera(spec, pts)
     # out of frame: slide by ~ a frame width at the person's distance
     placer.shift_dir = np.cross(camera.target - camera.position, [0.0, 1.0, 0.0])
