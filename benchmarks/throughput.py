@@ -85,13 +85,20 @@ def bare_loop(frames: list[np.ndarray], *, num_poses: int, masks: bool) -> dict[
     t0 = time.perf_counter()
     found = 0
     for i, f in enumerate(rgb[1:], start=1):
-        r = lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=f), int(i * 1000 / 30))
+        r = lm.detect_for_video(
+            mp.Image(image_format=mp.ImageFormat.SRGB, data=f), int(i * 1000 / 30)
+        )
         found += bool(r.pose_landmarks)
     el = time.perf_counter() - t0
     cpu = time.process_time() - c0
     lm.close()
     n = len(rgb) - 1
-    return {"fps": n / el, "ms_per_frame": 1000 * el / n, "cores_busy": cpu / el, "found": found / n}
+    return {
+        "fps": n / el,
+        "ms_per_frame": 1000 * el / n,
+        "cores_busy": cpu / el,
+        "found": found / n,
+    }
 
 
 # Runs the formcheck CLI and prints the process's own peak RSS (VmHWM) at exit. (The child's
@@ -117,7 +124,13 @@ def timed_process(cmd: list[str]) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     hwm = [ln for ln in r.stderr.splitlines() if ln.startswith("VMHWM_KB ")]
     rss = int(hwm[-1].split()[1]) / 1024 if hwm else float("nan")
-    return {"wall_s": wall, "max_rss_mb": rss, "rc": r.returncode, "stdout": r.stdout, "stderr": r.stderr}
+    return {
+        "wall_s": wall,
+        "max_rss_mb": rss,
+        "rc": r.returncode,
+        "stdout": r.stdout,
+        "stderr": r.stderr,
+    }
 
 
 FIRST_FRAME = r"""
@@ -136,7 +149,9 @@ print(time.time() - t_start)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--video", type=Path, default=ROOT / "samples" / "standing_fold_good.mp4")
     ap.add_argument("--frames", type=int, default=600)
     ap.add_argument("--json", type=Path)
@@ -147,13 +162,28 @@ def main() -> int:
         video = Path(tmp) / "bench_640x480.mp4"
         frames = make_video(args.video, args.frames, video)
         duration = len(frames) / 30.0
-        print(f"video: {len(frames)} frames 640x480 at 30 fps ({duration:.0f} s) from {args.video.name}; {os.cpu_count()} cores")
+        print(
+            f"video: {len(frames)} frames 640x480 at 30 fps ({duration:.0f} s) from {args.video.name}; {os.cpu_count()} cores"
+        )
         res["bare_default"] = bare_loop(frames, num_poses=1, masks=False)
         res["bare_formcheck_opts"] = bare_loop(frames, num_poses=2, masks=True)
         del frames
         bare = res["bare_default"]["fps"]
-        env_cmd = [PY, "-m", "formcheck", "analyze", str(video), "--out", str(Path(tmp) / "o"), "--no-history", "--no-progress"]
-        for name, extra in (("analyze", []), ("analyze_annotated", ["--annotate", str(Path(tmp) / "a.mp4")])):
+        env_cmd = [
+            PY,
+            "-m",
+            "formcheck",
+            "analyze",
+            str(video),
+            "--out",
+            str(Path(tmp) / "o"),
+            "--no-history",
+            "--no-progress",
+        ]
+        for name, extra in (
+            ("analyze", []),
+            ("analyze_annotated", ["--annotate", str(Path(tmp) / "a.mp4")]),
+        ):
             r = timed_process(env_cmd + extra)
             if r["rc"] != 0:
                 print(r["stderr"], file=sys.stderr)
@@ -166,8 +196,15 @@ def main() -> int:
                 "x_real_time": duration / el,
                 "max_rss_mb": r["max_rss_mb"],
             }
-        ff = subprocess.run([PY, "-c", FIRST_FRAME, str(video), str(time.time())], capture_output=True, text=True, cwd=ROOT)
-        res["first_frame_s"] = float(ff.stdout.strip().splitlines()[-1]) if ff.returncode == 0 else None
+        ff = subprocess.run(
+            [PY, "-c", FIRST_FRAME, str(video), str(time.time())],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        res["first_frame_s"] = (
+            float(ff.stdout.strip().splitlines()[-1]) if ff.returncode == 0 else None
+        )
         try:
             import formcheck.commands.live  # noqa: F401
 
@@ -186,11 +223,17 @@ def main() -> int:
             else:
                 res["live"] = {"error": (r["stderr"] or "").strip().splitlines()[-1:]}
     b, bf = res["bare_default"], res["bare_formcheck_opts"]
-    print(f"\nbare MediaPipe loop (1 pose, no masks)     {b['fps']:6.1f} fps  {b['ms_per_frame']:5.1f} ms/frame  {b['cores_busy']:.2f} cores busy  (1.00x)")
-    print(f"bare MediaPipe loop (2 poses, masks)       {bf['fps']:6.1f} fps  {bf['ms_per_frame']:5.1f} ms/frame  {bf['cores_busy']:.2f} cores busy  ({bf['fps'] / bare:.2f}x)")
+    print(
+        f"\nbare MediaPipe loop (1 pose, no masks)     {b['fps']:6.1f} fps  {b['ms_per_frame']:5.1f} ms/frame  {b['cores_busy']:.2f} cores busy  (1.00x)"
+    )
+    print(
+        f"bare MediaPipe loop (2 poses, masks)       {bf['fps']:6.1f} fps  {bf['ms_per_frame']:5.1f} ms/frame  {bf['cores_busy']:.2f} cores busy  ({bf['fps'] / bare:.2f}x)"
+    )
     for name in ("analyze", "analyze_annotated"):
         a = res[name]
-        print(f"formcheck {name:<32} {a['fps']:6.1f} fps  {a['x_real_time']:4.1f}x real time  peak {a['max_rss_mb']:5.0f} MB  ({a['fps'] / bare:.2f}x bare)")
+        print(
+            f"formcheck {name:<32} {a['fps']:6.1f} fps  {a['x_real_time']:4.1f}x real time  peak {a['max_rss_mb']:5.0f} MB  ({a['fps'] / bare:.2f}x bare)"
+        )
     if res.get("first_frame_s") is not None:
         print(f"first frame analysed {res['first_frame_s']:.2f} s after start (model cached)")
     live = res.get("live")
