@@ -109,10 +109,9 @@ def validate_choices(settings: Settings) -> Settings:
         v = getattr(settings.pose, name)
         if not 0.0 <= v <= 1.0:
             raise ConfigError(f"[pose] {name} must be between 0 and 1, found {v}")
-    if not 0.0 <= settings.metrics.min_visibility <= 1.0:
-        raise ConfigError(
-            f"[metrics] min_visibility must be between 0 and 1, found {settings.metrics.min_visibility}"
-        )
+    min_vis = settings.metrics.min_visibility
+    if not 0.0 <= min_vis <= 1.0:
+        raise ConfigError(f"[metrics] min_visibility must be between 0 and 1, found {min_vis}")
     settings.catalogue()  # validates the catalogue overrides
     return settings
 

@@ -9,6 +9,7 @@ read an input raises :class:`formcheck.errors.InputError` with one clear line.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -92,10 +93,8 @@ def _cv2() -> Any:
         # read by OpenCV when it first opens a file with FFmpeg; -8 = AV_LOG_QUIET
         os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
         if "OPENCV_LOG_LEVEL" not in os.environ:
-            try:
+            with contextlib.suppress(AttributeError):  # very old OpenCV
                 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_FATAL)
-            except AttributeError:  # pragma: no cover - very old OpenCV
-                pass
     return cv2
 
 
@@ -178,14 +177,19 @@ class ImageSource:
         self.path = Path(path)
         _check_file(self.path)
         cv2 = _cv2()
+        from formcheck.pose import quiet_native_stderr
+
         data = np.fromfile(str(self.path), dtype=np.uint8)
-        try:
-            # IMREAD_COLOR applies the EXIF orientation
-            image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
-            if image is not None and image.ndim == 3 and image.shape[2] >= 3:
-                image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-        except cv2.error:  # some damaged headers raise instead of returning None
-            image = None
+        # libjpeg / libpng print "Corrupt JPEG data: ..." straight to stderr: keep it out of
+        # the user's terminal (logged at DEBUG)
+        with quiet_native_stderr():
+            try:
+                # IMREAD_COLOR applies the EXIF orientation
+                image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
+                if image is not None and image.ndim == 3 and image.shape[2] >= 3:
+                    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+            except cv2.error:  # some damaged headers raise instead of returning None
+                image = None
         if image is None or image.size == 0:
             raise InputError(
                 f"cannot decode {self.path.name} as an image (not a jpg/png/webp/bmp picture, "

@@ -81,7 +81,6 @@ def write_video(
     if fourcc is None:
         fourcc = "MJPG" if path.suffix.lower() == ".avi" else "mp4v"
     writer = None
-    n = 0
     for frame in frames:
         if writer is None:
             h, w = frame.shape[:2]
@@ -92,7 +91,6 @@ def write_video(
             if not writer.isOpened():
                 raise RuntimeError(f"cv2 cannot write {path} with {fourcc}")
         writer.write(frame)
-        n += 1
     if writer is None:
         raise ValueError("write_video needs at least one frame")
     writer.release()

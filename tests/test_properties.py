@@ -151,7 +151,9 @@ def test_leg_raise_in_range_and_invariant(
 
 
 @given(point2, point2, point2, point2)
-def test_segment_angle_symmetric(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndarray) -> None:
+def test_segment_angle_symmetric(
+    p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndarray
+) -> None:
     assume(_far(p0, p1, 1.0) and _far(q0, q1, 1.0))
     a = g.segment_angle_between(p0, p1, q0, q1)
     assert 0.0 <= a <= 180.0
@@ -189,8 +191,17 @@ def test_one_euro_constant_in_constant_out(f: OneEuroFilter, steps: list[float],
         assert abs(out - c) <= 1e-9 * max(1.0, abs(c))
 
 
-@given(filters, dts.flatmap(lambda s: st.tuples(st.just(s), st.lists(
-    st.one_of(st.floats(-1e3, 1e3), st.just(math.nan)), min_size=len(s), max_size=len(s)))))
+@given(
+    filters,
+    dts.flatmap(
+        lambda s: st.tuples(
+            st.just(s),
+            st.lists(
+                st.one_of(st.floats(-1e3, 1e3), st.just(math.nan)), min_size=len(s), max_size=len(s)
+            ),
+        )
+    ),
+)
 def test_one_euro_nan_in_nan_out(f: OneEuroFilter, data: tuple[list[float], list[float]]) -> None:
     steps, xs = data
     for t, x in zip(_times(steps), xs, strict=True):

@@ -48,7 +48,37 @@ def _import_pyrender():
             f"pyrender cannot start ({err}); install libosmesa6 and set "
             "PYOPENGL_PLATFORM=osmesa, see docs/synth.md"
         ) from err
+    _stabilise_program_cache()
     return pyrender, trimesh
+
+
+def _stabilise_program_cache() -> None:
+    """Make pyrender's shader cache hit under OSMesa.
+
+    pyrender 0.1.45 keys its shader programs by ``OpenGL.contextdata.getContext()``; under
+    OSMesa that is a new ctypes pointer object on every call, equal to nothing, so every draw
+    compiled a new program and leaked ~3 MB (~50 MB a frame here). Key by the address instead.
+    """
+    import ctypes
+    import types
+
+    import OpenGL.contextdata as contextdata
+    import pyrender.shader_program as shader_program
+
+    if getattr(shader_program, "_formcheck_patched", False):
+        return
+
+    def stable_context():
+        ctx = contextdata.getContext()
+        try:
+            return ctypes.cast(ctx, ctypes.c_void_p).value
+        except (TypeError, ctypes.ArgumentError):
+            return ctx
+
+    shader_program.OpenGL = types.SimpleNamespace(  # type: ignore[attr-defined]
+        contextdata=types.SimpleNamespace(getContext=stable_context)
+    )
+    shader_program._formcheck_patched = True  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- placing the body
@@ -248,8 +278,10 @@ def build_props(spec: Spec, placer: Placer, m: BodyMeasures) -> dict[str, list]:
             boxes.append(_box([xw, 0.0, gap], [xw + 0.12, 2.4, 1.5]))
         if spec.scene["door_frame"]:
             boxes.append(_box([xw - 0.02, 2.02, -gap - 0.07], [xw + 0.14, 2.4, gap + 0.07]))
-            boxes.append(_box([xw - 0.02, 0.0, -gap - 0.07], [xw + 0.14, 2.02, -gap]))
-            boxes.append(_box([xw - 0.02, 0.0, gap], [xw + 0.14, 2.02, gap + 0.07]))
+            if "left" in sides:
+                boxes.append(_box([xw - 0.02, 0.0, -gap - 0.07], [xw + 0.14, 2.02, -gap]))
+            if "right" in sides:
+                boxes.append(_box([xw - 0.02, 0.0, gap], [xw + 0.14, 2.02, gap + 0.07]))
         props["wall"] = boxes
     if st in ("seated_floor", "supine_raise", "supine_wall"):
         props["mat"] = []  # filled once the body's position is known
@@ -450,19 +482,36 @@ def render_spec(
             raise OutputError(f"cannot write video {out} (OpenCV mp4v)")
     truth_frames = []
     t_render = time.perf_counter()
+    # One set of body and strap primitives for the whole clip, their vertex buffers rewritten
+    # each frame: new meshes per frame leak ~60 MB a frame in OSMesa.
+    v0 = placed[0].vertices.astype(np.float32)
+    n0 = _vertex_normals(v0, body.faces).astype(np.float32)
+    body_prims = [pyrender.Primitive(positions=v0, normals=n0, indices=part_faces[part],
+                                     material=materials[part], mode=4)
+                  for part in materials if len(part_faces[part])]
+    scene.add(pyrender.Mesh(body_prims))
+    strap_v0 = np.zeros((72, 3), np.float32)
+    strap_prim = pyrender.Primitive(positions=strap_v0, normals=strap_v0 + [0, 1, 0],
+                                    indices=np.arange(72).reshape(-1, 3), material=strap_mat,
+                                    mode=4)
+    scene.add(pyrender.Mesh([strap_prim]))
     try:
         for f, p in zip(frames, placed, strict=True):
             v = p.vertices.astype(np.float32)
             n = _vertex_normals(v, body.faces).astype(np.float32)
-            prims = [pyrender.Primitive(positions=v, normals=n, indices=part_faces[part],
-                                        material=materials[part], mode=4)
-                     for part in materials if len(part_faces[part])]
-            nodes = [scene.add(pyrender.Mesh(prims))]
             if f.pose.arms.get("strap", 0.0) > 0.5:
-                nodes.append(scene.add(_strap_mesh(pyrender, p, f, strap_mat)))
+                sv, sn = _strap_vertices(p, f)
+            else:
+                sv = np.repeat(v[:1], 72, axis=0)
+                sn = np.zeros_like(sv) + [0.0, 1.0, 0.0]
+            if body_prims[0]._in_context():
+                _upload(renderer, body_prims, v, n)
+                _upload(renderer, [strap_prim], sv, sn)
+            else:
+                for prim in body_prims:
+                    prim.positions, prim.normals = v, n
+                strap_prim.positions, strap_prim.normals = sv, sn
             colour, _ = renderer.render(scene)
-            for node in nodes:
-                scene.remove_node(node)
             bgr = np.ascontiguousarray(colour[:, :, ::-1])
             if writer is not None:
                 writer.write(bgr)
@@ -523,26 +572,38 @@ def render_spec(
     return truth
 
 
-def _strap_mesh(pyrender, p: Placed, f: FrameState, material):
+def _upload(renderer, prims, v: np.ndarray, n: np.ndarray) -> None:
+    """Rewrite the vertex buffers (positions + normals, interleaved) of live primitives."""
+    from OpenGL.GL import GL_ARRAY_BUFFER, glBindBuffer, glBufferSubData
+
+    data = np.ascontiguousarray(np.hstack([v, n]).astype(np.float32).ravel())
+    renderer._platform.make_current()
+    for prim in prims:
+        glBindBuffer(GL_ARRAY_BUFFER, prim._buffers[0])
+        glBufferSubData(GL_ARRAY_BUFFER, 0, data.nbytes, data)
+    glBindBuffer(GL_ARRAY_BUFFER, 0)
+
+
+def _strap_vertices(p: Placed, f: FrameState) -> tuple[np.ndarray, np.ndarray]:
+    """A strap (two thin boxes) from the hands around the working foot: (72, 3) x 2."""
     side = f.pose.arm_leg if f.pose.arm_leg in ("left", "right") else "left"
     s = "L" if side == "left" else "R"
     posed = p.posed
     sk = posed.skeleton
     foot_rest = sk.head(f"foot.{s}") + np.array([0.0, -0.07, -sk.sole_drop_m - 0.01])
     loop = p.rotation @ posed.point(f"foot.{s}", foot_rest) + p.translation
-    prims = []
+    vs, ns = [], []
     for hand in ("left", "right"):
         wrist = p.landmarks[f"{hand}_wrist"]
         index = p.landmarks[f"{hand}_index"]
         grip = wrist + 0.6 * (index - wrist)
         v, fc = _segment_box(grip, loop, 0.006)
-        vv = v[fc].reshape(-1, 3).astype(np.float32)
+        vv = v[fc].reshape(-1, 3)
         nn = np.repeat(np.cross(vv[1::3] - vv[0::3], vv[2::3] - vv[0::3]), 3, axis=0)
         nn /= np.maximum(np.linalg.norm(nn, axis=1, keepdims=True), 1e-9)
-        prims.append(pyrender.Primitive(positions=vv, normals=nn.astype(np.float32),
-                                        indices=np.arange(len(vv)).reshape(-1, 3),
-                                        material=material, mode=4))
-    return pyrender.Mesh(prims)
+        vs.append(vv)
+        ns.append(nn)
+    return np.concatenate(vs).astype(np.float32), np.concatenate(ns).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- varied sets
