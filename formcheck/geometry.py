@@ -9,6 +9,8 @@ synthetic people's truth files.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -95,29 +97,35 @@ def leg_raise_angle(
     ankle: ArrayLike,
     shoulder_mid: ArrayLike,
     hip_mid: ArrayLike,
+    ankle_mid: ArrayLike | None = None,
     *,
     y_down: bool = True,
-) -> NDArray[np.float64] | float:
-    """Elevation of ``hip->ankle`` above the floor line, signed, in degrees (2D image points).
+) -> float:
+    """Elevation of ``hip->ankle`` above the floor line, in degrees (2D image points).
 
-    ``atan2(up, along)`` where ``up`` is the component against gravity and ``along`` the
-    horizontal component in the direction ``shoulder_mid -> hip_mid`` (away from the head).
-    Lying with the leg on the floor = 0, leg vertical = 90, past vertical towards the head > 90,
-    standing about -90. Assumes a level camera (image x horizontal).
+    ``atan2(up, along)``: ``up`` is the component against gravity; ``along`` is the horizontal
+    component *away from the head* when the person is lying (trunk at least 60 degrees from
+    vertical and the head on the other side of the hips from ``ankle_mid``), so that a leg
+    pulled past vertical reads more than 90; otherwise ``along`` is the leg's horizontal length
+    and the result is a plain elevation in [-90, 90]. Lying with the leg on the floor = 0, leg
+    vertical = 90, standing about -90, a heel on a hip-high support about 0. Assumes a level
+    camera (image x horizontal). The synthetic truth (formcheck/synth/truth.py) uses the same rule.
     """
     hip, ankle = np.asarray(hip, float), np.asarray(ankle, float)
     sm, hm = np.asarray(shoulder_mid, float), np.asarray(hip_mid, float)
     leg = ankle - hip
     body = hm - sm
-    up = -leg[..., 1] if y_down else leg[..., 1]
-    # "away from the head" along the horizontal: sign of the body's horizontal direction
-    sign = np.sign(body[..., 0])
-    sign = np.where(sign == 0, 1.0, sign)
-    along = leg[..., 0] * sign
-    out = np.degrees(np.arctan2(up, along))
-    ok = np.isfinite(leg).all(axis=-1) & np.isfinite(body).all(axis=-1)
-    out = np.where(ok, out, np.nan)
-    return float(out) if np.ndim(out) == 0 else out
+    if not (np.isfinite(leg).all() and np.isfinite(body).all()):
+        return math.nan
+    up = -leg[1] if y_down else leg[1]
+    body_up = -body[1] if y_down else body[1]  # hips above shoulders > 0
+    incl = math.degrees(math.atan2(abs(body[0]), -body_up)) if np.any(body) else math.nan
+    lying = math.isfinite(incl) and incl >= 60.0
+    if lying and ankle_mid is not None:
+        am = np.asarray(ankle_mid, float)
+        lying = bool(np.isfinite(am).all() and (am[0] - hm[0]) * body[0] > 0)
+    along = leg[0] * math.copysign(1.0, body[0]) if lying else abs(leg[0])
+    return math.degrees(math.atan2(up, along))
 
 
 def segment_angle_between(

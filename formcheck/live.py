@@ -420,6 +420,8 @@ class HudState:
     status: str | None = None  # e.g. camera disconnected
     target_s: float | None = None
     keys_hint: bool = True
+    #: the faults the current stretch's rules check (None: unknown); picks the back readout
+    rule_faults: frozenset[str] | None = None
 
 
 @dataclass
@@ -447,7 +449,9 @@ class LiveOverlay:
         import cv2
 
         h, w = image.shape[:2]
-        view = cv2.flip(image, 1) if self.mirror else image.copy()
+        view: NDArray[np.uint8] = np.ascontiguousarray(cv2.flip(image, 1) if self.mirror else image)
+        if not self.mirror:
+            view = view.copy()
         if m is not None:
             mm = mirror_metrics(m, w) if self.mirror else m
             self.skeleton.annotate(view, mm, v)
@@ -513,7 +517,7 @@ class LiveOverlay:
             side = {"left": "Left leg", "right": "Right leg"}.get(g.side, "Both legs")
             _put(canvas, f"{side}  -  rep {g.rep} of {g.reps}", (x, 92), 0.9, NEUTRAL, 2)
             counts = "   ".join(
-                f"{s.capitalize() if s != 'both' else 'Done'} {n}/{g.reps}"
+                f"{s.capitalize() if s != 'both' else 'Reps done'} {n}/{g.reps}"
                 for s, n in g.completed.items()
             )
             _put(canvas, counts, (x, 130), 0.8, DIM, 2)
@@ -555,20 +559,26 @@ class LiveOverlay:
         frac = min(1.0, max(0.0, frac))
         cv2.rectangle(canvas, (x, bar_y), (x + int(bar_w * frac), bar_y + 34), color, -1)
         cv2.rectangle(canvas, (x, bar_y), (x + bar_w, bar_y + 34), NEUTRAL, 2)
-        y = bar_y + 80
+        y = bar_y + 72
         if g is not None and g.phase and step == "hold":
-            _put(canvas, g.phase.upper(), (x, y), 1.1, (255, 200, 120), 3)
-            y += 48
+            _put(canvas, g.phase.upper(), (x, y), 1.0, (255, 200, 120), 3)
+            y += 46
         # the working leg's angles and the back, in colour
         if v is not None and v.person:
             knee_bad = "knee_bent" in v.warnings
             _put_deg(
                 canvas, "Knee", v.knee_extension_deg, (x, y), 1.25, BAD if knee_bad else GOOD, 3
             )
-            y += 54
+            y += 50
             _put_deg(canvas, "Hip", v.hip_angle_deg, (x, y), 1.25, NEUTRAL, 3)
-            y += 54
-            if v.back_rounded is None:
+            y += 50
+            rules = hud.rule_faults
+            if rules is not None and "back_rounding" not in rules:
+                if "back_off_floor" in rules:  # lying stretches: the back stays on the floor
+                    off = "back_off_floor" in v.warnings
+                    text = "Back: OFF the floor" if off else "Back: on the floor"
+                    _put(canvas, text, (x, y), 1.25, BAD if off else GOOD, 3)
+            elif v.back_rounded is None:
                 _put(canvas, "Back: not judged", (x, y), 1.1, DIM, 3)
             elif v.back_rounded:
                 _put(canvas, "Back: ROUNDED", (x, y), 1.25, BAD, 3)
@@ -578,8 +588,8 @@ class LiveOverlay:
             _put(canvas, "Nobody in view", (x, y), 1.1, WARN, 3)
         if hud.keys_hint:
             H = canvas.shape[0]
-            _put(canvas, "q quit   space pause   d debug", (x, H - 175), 0.6, DIM, 1)
-            _put(canvas, "n next   s switch side   r restart", (x, H - 150), 0.6, DIM, 1)
+            _put(canvas, "q quit   space pause   d debug", (x, H - 165), 0.6, DIM, 1)
+            _put(canvas, "n next   s switch side   r restart", (x, H - 140), 0.6, DIM, 1)
 
     def _debug(self, canvas: NDArray[np.uint8], hud: HudState) -> None:
         import cv2
@@ -612,6 +622,15 @@ class LiveOptions:
     retry_every_s: float = 1.0
     give_up_s: float = 10.0
     end_when_done: bool | None = None  # default: headless sessions end when the plan is done
+
+
+def _rule_faults(coach: Any, stretch: str | None) -> frozenset[str] | None:
+    if stretch is None:
+        return None
+    try:
+        return frozenset(r.fault for r in coach.catalogue.rules_for(stretch))
+    except (AttributeError, KeyError):
+        return None
 
 
 def display_available() -> bool:
@@ -855,12 +874,15 @@ class LiveSession:
                 if self.guide is not None:
                     g = self.guide.update(frame.t_s, v)
                     self._apply_events(g, analyzer)
-                    for ev in g.events:
-                        if ev in ("rep_done", "done"):
-                            self._say_line(f"{ev.replace('_', ' ')}: {g.completed}", frame.t_s)
+                    if "rep_done" in g.events:
+                        done = ", ".join(f"{k} {n}/{g.reps}" for k, n in g.completed.items())
+                        self._say_line(f"rep completed ({done})", frame.t_s)
                     if g.done and end_when_done:
                         self.end_reason = "plan complete"
-                        stats.record(time.perf_counter(), 0.0, 0.0)
+                        now = time.perf_counter()
+                        stats.record(now, now - item.captured_at, now - t_proc)
+                        self._say_line(g.prompt or "", frame.t_s)
+                        self.cues.update(v.warnings, v.hold.just_completed, g.prompt)
                         break
                 prompt, kind = choose_prompt(v, g)
                 self.cues.update(v.warnings, v.hold.just_completed, prompt)
@@ -882,6 +904,7 @@ class LiveSession:
                         process_ms=1000 * stats.process_s[-1] if stats.process_s else math.nan,
                         dropped=mailbox.published - mailbox.taken,
                         target_s=self.plan.hold_s if self.plan is not None else None,
+                        rule_faults=_rule_faults(coach, v.stretch),
                     )
                     canvas = overlay.annotate(frame.image, m, v, hud)
                     last_canvas = canvas

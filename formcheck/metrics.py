@@ -187,6 +187,14 @@ class MetricsComputer:
         # which landmarks are outside the picture
         mx, my = o.frame_margin * w, o.frame_margin * h
         outside = (xy[:, 0] < -mx) | (xy[:, 0] > w + mx) | (xy[:, 1] < -my) | (xy[:, 1] > h + my)
+        cut = body_cut_at_bottom(pose.mask)
+        if cut:
+            # MediaPipe invents plausible legs inside the picture when they are cut off below;
+            # the mask reaching the bottom edge says so. Feet (and knees when the cut is wide)
+            # are then not trusted.
+            outside[[27, 28, 29, 30, 31, 32]] = True
+            if cut == "wide":
+                outside[[25, 26]] = True
         out_names = tuple(g.LANDMARK_NAMES[i] for i in BODY_JOINTS if outside[i])
         usable = seen & ~outside & np.isfinite(xy).all(axis=1)
         p = np.where(usable[:, None], xy, np.nan)
@@ -198,11 +206,12 @@ class MetricsComputer:
         # a single visible shoulder/hip still gives the trunk line in side views
         sm = _fallback_mid(sm, p[g.LEFT_SHOULDER], p[g.RIGHT_SHOULDER])
         hm = _fallback_mid(hm, p[g.LEFT_HIP], p[g.RIGHT_HIP])
+        am = _fallback_mid(g.midpoint(p[g.LEFT_ANKLE], p[g.RIGHT_ANKLE]), p[27], p[28])
         for k, side in enumerate(SIDES):
             sh, hp, kn, an, _heel, _foot = g.LEG_JOINTS[side]
             knee[k] = g.joint_angle(p[hp], p[kn], p[an])
             hip[k] = g.joint_angle(p[sh], p[hp], p[kn])
-            raise_[k] = g.leg_raise_angle(p[hp], p[an], sm, hm)
+            raise_[k] = g.leg_raise_angle(p[hp], p[an], sm, hm, am)
             knee3[k] = g.joint_angle(pw[hp], pw[kn], pw[an])
             hip3[k] = g.joint_angle(pw[sh], pw[hp], pw[kn])
             legvis[k] = float(np.mean(vis[[hp, kn, an]]))
@@ -229,6 +238,25 @@ class MetricsComputer:
             xy=xy,
             world=pw,
         )
+
+
+def body_cut_at_bottom(
+    mask: NDArray[np.float32] | None, feet_frac: float = 0.03, wide_frac: float = 0.12
+) -> str | None:
+    """Whether the person's mask runs off the bottom edge of the picture.
+
+    Returns None (not cut), ``"feet"`` when more than ``feet_frac`` of the bottom rows belong to
+    the person, ``"wide"`` when more than ``wide_frac`` do (the legs themselves are cut).
+    """
+    if mask is None or mask.shape[0] < 8:
+        return None
+    band = mask[-2:, :] >= 0.5
+    frac = float(band.mean())
+    if frac > wide_frac:
+        return "wide"
+    if frac > feet_frac:
+        return "feet"
+    return None
 
 
 def _fallback_mid(mid: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]):

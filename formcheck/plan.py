@@ -218,6 +218,7 @@ def parse_plan(
                 raise ConfigError(f"{where}: pnf.contract_prompt must be a text, found {prompt!r}")
             pnf = pnf_phases(stretch, contract_prompt=prompt, **secs)
     pnf_total = sum(p.seconds for p in pnf)
+    hold_s: float | None
     if "hold_s" in data:
         hold_s = _number(f"{where}: hold_s", data["hold_s"], 1.0, 600.0)
         if pnf and hold_s < pnf_total - 1e-9:
@@ -226,7 +227,7 @@ def parse_plan(
                 f"({pnf_total:g} s); raise hold_s or leave it out"
             )
     else:
-        hold_s = pnf_total if pnf else base.hold_s
+        hold_s = float(pnf_total) if pnf else base.hold_s
     return Plan(
         stretch=stretch,
         sides=tuple(sides),
@@ -396,14 +397,16 @@ class GuidedSession:
 
     # -- per frame --------------------------------------------------------------------------
     def _adapt_sides(self, verdict: Any) -> None:
-        """Unchosen sides follow the recognised stretch until the first rep is done."""
+        """Unchosen sides follow the recognised stretch (both legs, or the leg being stretched
+        first) until the first rep is done."""
         if self.plan.sides_fixed or self.step != "hold" or any(self.completed.values()):
             return
         side = getattr(verdict, "side", None)
         if side == "both" and self.plan.sides != ("both",):
             sides: tuple[str, ...] = ("both",)
-        elif side in ("left", "right") and self.plan.sides == ("both",):
-            sides = ("right", "left")
+        elif side in ("left", "right") and self.side != side and getattr(verdict, "engaged", True):
+            # start with the leg the person is stretching
+            sides = (side, "left" if side == "right" else "right")
         else:
             return
         self.plan = replace(self.plan, sides=sides)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def _lerp_dict(a: dict[str, float], b: dict[str, float], w: float) -> dict[str, 
 
 def interpolate(a: BodyPose, b: BodyPose, w: float) -> BodyPose:
     """Blend two poses: ``w`` = 0 gives ``a``, 1 gives ``b`` (angles linearly, modes by weight)."""
-    kw = {}
+    kw: dict[str, Any] = {}
     for f in dataclasses.fields(BodyPose):
         va, vb = getattr(a, f.name), getattr(b, f.name)
         if isinstance(va, dict):
@@ -241,7 +242,7 @@ def hand_targets(sk: Skeleton, posed: PosedSkeleton, pose: BodyPose) -> dict[str
             shoulder + (down * math.cos(swing) + fwd * math.sin(swing)) * reach * 0.97
         )
         total = sum(pose.arms.values()) or 1.0
-        out[side] = sum(w * targets[m] for m, w in pose.arms.items()) / total
+        out[side] = np.sum([w * targets[m] for m, w in pose.arms.items()], axis=0) / total
     return out
 
 

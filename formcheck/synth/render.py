@@ -20,7 +20,7 @@ import numpy as np
 from formcheck.errors import OutputError
 from formcheck.synth.body import Body, SynthUnavailable
 from formcheck.synth.pose import BILATERAL, BodyMeasures, BodyPose, pose_skeleton, stretch_pose
-from formcheck.synth.skeleton import ANNY_TO_WORLD, MEDIAPIPE_NAMES, rot_world_y
+from formcheck.synth.skeleton import ANNY_TO_WORLD, MEDIAPIPE_NAMES, PosedSkeleton, rot_world_y
 from formcheck.synth.spec import Spec, SpecError, parse_colour, parse_spec, vary_spec
 from formcheck.synth.timeline import FrameState, build_frames
 from formcheck.synth.truth import TRUTH_SCHEMA, Camera, frame_truth, view_of_yaw
@@ -34,7 +34,7 @@ ARM_BONES = ("upperarm", "lowerarm", "wrist", "finger", "metacarpal")
 def _import_pyrender():
     os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
     if not hasattr(np, "infty"):
-        np.infty = np.inf  # type: ignore[attr-defined]  # pyrender 0.1.45 still uses it
+        np.infty = np.inf  # pyrender 0.1.45 still uses it
     try:
         import pyrender
         import trimesh
@@ -75,10 +75,10 @@ def _stabilise_program_cache() -> None:
         except (TypeError, ctypes.ArgumentError):
             return ctx
 
-    shader_program.OpenGL = types.SimpleNamespace(  # type: ignore[attr-defined]
+    shader_program.OpenGL = types.SimpleNamespace(
         contextdata=types.SimpleNamespace(getContext=stable_context)
     )
-    shader_program._formcheck_patched = True  # type: ignore[attr-defined]
+    shader_program._formcheck_patched = True
 
 
 # --------------------------------------------------------------------------- placing the body
@@ -92,7 +92,7 @@ class Placed:
     landmarks: dict[str, np.ndarray]
     rotation: np.ndarray  # body frame -> world
     translation: np.ndarray
-    posed: object
+    posed: PosedSkeleton
 
 
 class Placer:
@@ -117,7 +117,9 @@ class Placer:
         heading = rot_world_y(pose.heading_deg) @ np.array([1.0, 0.0, 0.0])
         right = np.cross(heading, [0.0, 1.0, 0.0])
         trans = heading * pose.root_forward_m + right * pose.lateral_m
-        trans = trans + self.walk_dir * pose.walk_m + self.shift_dir * self.shift_m * pose.frame_shift
+        trans = (
+            trans + self.walk_dir * pose.walk_m + self.shift_dir * self.shift_m * pose.frame_shift
+        )
         total = sum(pose.contact.values()) or 1.0
         lift = sum(w * -world[self.sets[k], 1].min() for k, w in pose.contact.items()) / total
         trans[1] = lift
@@ -131,10 +133,24 @@ class Placer:
 
 def _box(lo, hi) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    v = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    v = np.array(
+        [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+    )
     f = np.array(
-        [[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
-         [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]]
+        [
+            [0, 1, 3],
+            [0, 3, 2],
+            [4, 6, 7],
+            [4, 7, 5],
+            [0, 4, 5],
+            [0, 5, 1],
+            [2, 3, 7],
+            [2, 7, 6],
+            [0, 2, 6],
+            [0, 6, 4],
+            [1, 5, 7],
+            [1, 7, 3],
+        ]
     )
     return v, f
 
@@ -190,15 +206,24 @@ def _floor_mesh(pyrender, centre, half, colour, pattern, rng):
                 c = colour * rng.uniform(0.97, 1.02)
             gap = 0.006 if pattern in ("planks", "tiles") else 0.0
             k = len(pos)
-            pos += [[x0, 0.0, z], [x0 + tl - gap, 0.0, z], [x0 + tl - gap, 0.0, z + tw - gap],
-                    [x0, 0.0, z + tw - gap]]
+            pos += [
+                [x0, 0.0, z],
+                [x0 + tl - gap, 0.0, z],
+                [x0 + tl - gap, 0.0, z + tw - gap],
+                [x0, 0.0, z + tw - gap],
+            ]
             cols += [np.clip(c, 0, 1).tolist() + [1.0]] * 4
             idx += [[k, k + 2, k + 1], [k, k + 3, k + 2]]
     pos_a = np.asarray(pos, np.float32)
     normals = np.tile([0.0, 1.0, 0.0], (len(pos_a), 1)).astype(np.float32)
     # grout / gaps: a dark plane just below
-    prim = pyrender.Primitive(positions=pos_a, normals=normals, indices=np.asarray(idx),
-                              color_0=np.asarray(cols, np.float32), mode=4)
+    prim = pyrender.Primitive(
+        positions=pos_a,
+        normals=normals,
+        indices=np.asarray(idx),
+        color_0=np.asarray(cols, np.float32),
+        mode=4,
+    )
     return pyrender.Mesh([prim])
 
 
@@ -216,8 +241,15 @@ def _solid(pyrender, boxes, rgb):
         ff = np.arange(len(vv)).reshape(-1, 3)
         n = np.repeat(np.cross(vv[1::3] - vv[0::3], vv[2::3] - vv[0::3]), 3, axis=0)
         n /= np.linalg.norm(n, axis=1, keepdims=True)
-        prims.append(pyrender.Primitive(positions=vv.astype(np.float32), normals=n.astype(np.float32),
-                                        indices=ff, material=_material(pyrender, rgb), mode=4))
+        prims.append(
+            pyrender.Primitive(
+                positions=vv.astype(np.float32),
+                normals=n.astype(np.float32),
+                indices=ff,
+                material=_material(pyrender, rgb),
+                mode=4,
+            )
+        )
     return pyrender.Mesh(prims)
 
 
@@ -265,8 +297,13 @@ def build_props(spec: Spec, placer: Placer, m: BodyMeasures) -> dict[str, list]:
             p = placer.place(stretch_pose(st, "hold", side, m, None, spec.params))
             s = "L" if side == "left" else "R"
             labels = placer.body.skeleton.labels
-            leg = np.array([lab.endswith(f".{s}") and lab.startswith(("lowerleg", "foot", "toe", "upperleg02"))
-                            for lab in labels])[placer.body.vertex_bone]
+            leg = np.array(
+                [
+                    lab.endswith(f".{s}")
+                    and lab.startswith(("lowerleg", "foot", "toe", "upperleg02"))
+                    for lab in labels
+                ]
+            )[placer.body.vertex_bone]
             xs.append(float(p.vertices[leg, 0].max()))
         xw = max(xs) + 0.005
         gap = 0.4
@@ -313,8 +350,13 @@ def fit_camera(spec: Spec, points: np.ndarray) -> Camera:
     target = centre.copy()
     position = centre + d * dist
     position[1] = height
-    return Camera(position=position, target=target, width=spec.width, height=spec.height,
-                  fov_deg=cam["fov_deg"])
+    return Camera(
+        position=position,
+        target=target,
+        width=spec.width,
+        height=spec.height,
+        fov_deg=cam["fov_deg"],
+    )
 
 
 # --------------------------------------------------------------------------- rendering
@@ -370,8 +412,10 @@ def render_spec(
     import cv2
 
     subject = spec.subject
-    body = Body.build({k: subject[k] for k in ("gender", "age", "muscle", "weight", "height",
-                                                "proportions")}, sleeves=subject["sleeves"])
+    body = Body.build(
+        {k: subject[k] for k in ("gender", "age", "muscle", "weight", "height", "proportions")},
+        sleeves=subject["sleeves"],
+    )
     m = BodyMeasures.of(body.skeleton)
     placer = Placer(body)
     # walking away: along the camera's horizontal axis, the way the person already faces
@@ -386,11 +430,16 @@ def render_spec(
         frames = frames[:max_frames]
     placed = [placer.place(f.pose) for f in frames]
     # camera: frame the person in the frames where they are meant to be seen
-    framing = [p.vertices for p, f in zip(placed, frames, strict=True)
-               if f.phase != "away" and f.pose.frame_shift == 0]
+    framing = [
+        p.vertices
+        for p, f in zip(placed, frames, strict=True)
+        if f.phase != "away" and f.pose.frame_shift == 0
+    ]
     if still or not framing:
         ref = frames[0] if still else None
-        framing = [placer.place(ref.pose if ref else stretch_pose(spec.stretch, "hold", None, m)).vertices]
+        framing = [
+            placer.place(ref.pose if ref else stretch_pose(spec.stretch, "hold", None, m)).vertices
+        ]
     pts = np.concatenate([v[::7] for v in framing[:: max(1, len(framing) // 40)]])
     props = build_props(spec, placer, m)
     for name, boxes in props.items():
@@ -402,18 +451,32 @@ def render_spec(
     placer.shift_dir = np.cross(camera.target - camera.position, [0.0, 1.0, 0.0])
     placer.shift_dir /= np.linalg.norm(placer.shift_dir)
     dist = float(np.linalg.norm(camera.target - camera.position))
-    placer.shift_m = 1.1 * dist * math.tan(math.radians(camera.fov_deg) / 2) * spec.width / spec.height
-    placed = [placer.place(f.pose) if f.pose.frame_shift > 0 else p
-              for p, f in zip(placed, frames, strict=True)]
+    placer.shift_m = (
+        1.1 * dist * math.tan(math.radians(camera.fov_deg) / 2) * spec.width / spec.height
+    )
+    placed = [
+        placer.place(f.pose) if f.pose.frame_shift > 0 else p
+        for p, f in zip(placed, frames, strict=True)
+    ]
     log.info("posed %d frames in %.1f s", len(frames), time.perf_counter() - t0)
 
     rng = np.random.default_rng(spec.seed)
-    scene = pyrender.Scene(ambient_light=[spec.scene["ambient"]] * 3,
-                           bg_color=[*parse_colour("scene.wall", spec.scene["wall"]), 1.0])
+    scene = pyrender.Scene(
+        ambient_light=[spec.scene["ambient"]] * 3,
+        bg_color=[*parse_colour("scene.wall", spec.scene["wall"]), 1.0],
+    )
     centre = camera.target.copy()
     half = max(5.0, dist + 1.5)
-    scene.add(_floor_mesh(pyrender, centre, half, parse_colour("floor", spec.scene["floor"]),
-                          spec.scene["floor_pattern"], rng))
+    scene.add(
+        _floor_mesh(
+            pyrender,
+            centre,
+            half,
+            parse_colour("floor", spec.scene["floor"]),
+            spec.scene["floor_pattern"],
+            rng,
+        )
+    )
     wall_rgb = parse_colour("wall", spec.scene["wall"])
     walls, skirting = [], []
     for axis in (0, 2):
@@ -441,19 +504,35 @@ def render_spec(
         "wall": tuple(0.95 * np.asarray(wall_rgb)),
     }
     if "mat" in props:
-        allv = np.concatenate([p.vertices[::5] for p, f in zip(placed, frames, strict=True)
-                               if f.phase not in ("stand", "away")] or [placed[0].vertices])
+        allv = np.concatenate(
+            [
+                p.vertices[::5]
+                for p, f in zip(placed, frames, strict=True)
+                if f.phase not in ("stand", "away")
+            ]
+            or [placed[0].vertices]
+        )
         low = allv[allv[:, 1] < 0.15]
         if len(low):
             lo, hi = low.min(0), low.max(0)
-            props["mat"] = [_box([lo[0] - 0.1, -0.002, lo[2] - 0.15], [hi[0] + 0.1, 0.006, hi[2] + 0.15])]
-            mat_rgb = tuple(rng.choice([[0.35, 0.5, 0.6], [0.55, 0.3, 0.45], [0.3, 0.45, 0.3], [0.2, 0.2, 0.25]]))
+            props["mat"] = [
+                _box([lo[0] - 0.1, -0.002, lo[2] - 0.15], [hi[0] + 0.1, 0.006, hi[2] + 0.15])
+            ]
+            mat_rgb = tuple(
+                rng.choice(
+                    [[0.35, 0.5, 0.6], [0.55, 0.3, 0.45], [0.3, 0.45, 0.3], [0.2, 0.2, 0.25]]
+                )
+            )
             prop_colour["mat"] = mat_rgb
     for name, boxes in props.items():
         if boxes:
             scene.add(_solid(pyrender, boxes, prop_colour[name]))
-    scene.add(pyrender.PerspectiveCamera(yfov=math.radians(camera.fov_deg),
-                                         aspectRatio=spec.width / spec.height), pose=camera.gl_pose)
+    scene.add(
+        pyrender.PerspectiveCamera(
+            yfov=math.radians(camera.fov_deg), aspectRatio=spec.width / spec.height
+        ),
+        pose=camera.gl_pose,
+    )
     az = math.radians(spec.camera["yaw_deg"] + spec.scene["light_azimuth_deg"])
     el = math.radians(spec.scene["light_elevation_deg"])
     light_dir = -np.array([math.cos(el) * math.cos(az), math.sin(el), -math.cos(el) * math.sin(az)])
@@ -462,22 +541,34 @@ def render_spec(
     xaxis = np.cross([0.0, 1.0, 0.0], zaxis)
     xaxis = xaxis / np.linalg.norm(xaxis) if np.linalg.norm(xaxis) > 1e-6 else np.array([1.0, 0, 0])
     lp[:3, 0], lp[:3, 1], lp[:3, 2] = xaxis, np.cross(zaxis, xaxis), zaxis
-    scene.add(pyrender.DirectionalLight(color=np.ones(3), intensity=spec.scene["light_intensity"]),
-              pose=lp)
-    scene.add(pyrender.PointLight(color=np.ones(3), intensity=0.25 * spec.scene["light_intensity"] * dist**2),
-              pose=camera.gl_pose)
+    scene.add(
+        pyrender.DirectionalLight(color=np.ones(3), intensity=spec.scene["light_intensity"]),
+        pose=lp,
+    )
+    scene.add(
+        pyrender.PointLight(
+            color=np.ones(3), intensity=0.25 * spec.scene["light_intensity"] * dist**2
+        ),
+        pose=camera.gl_pose,
+    )
     materials = {
         part: _material(pyrender, parse_colour(part, subject[part if part != "skin" else "skin"]))
         for part in ("skin", "hair", "top", "trousers", "socks")
     }
     part_faces = {part: body.faces[body.face_part == part] for part in materials}
     strap_mat = _material(pyrender, (0.85, 0.75, 0.2))
-    renderer = pyrender.OffscreenRenderer(spec.width, spec.height)
+    try:
+        renderer = pyrender.OffscreenRenderer(spec.width, spec.height)
+    except Exception as err:  # no OSMesa, or OpenGL already set up for another platform
+        raise SynthUnavailable(
+            f"cannot start offscreen rendering ({type(err).__name__}: {err}); install "
+            "libosmesa6 and set PYOPENGL_PLATFORM=osmesa before anything imports OpenGL"
+        ) from err
     writer = None
     tmp = out.with_name(out.stem + ".part" + out.suffix)
     if not still:
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), spec.fps,
-                                 (spec.width, spec.height))
+        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+        writer = cv2.VideoWriter(str(tmp), fourcc, spec.fps, (spec.width, spec.height))
         if not writer.isOpened():
             raise OutputError(f"cannot write video {out} (OpenCV mp4v)")
     truth_frames = []
@@ -486,14 +577,22 @@ def render_spec(
     # each frame: new meshes per frame leak ~60 MB a frame in OSMesa.
     v0 = placed[0].vertices.astype(np.float32)
     n0 = _vertex_normals(v0, body.faces).astype(np.float32)
-    body_prims = [pyrender.Primitive(positions=v0, normals=n0, indices=part_faces[part],
-                                     material=materials[part], mode=4)
-                  for part in materials if len(part_faces[part])]
+    body_prims = [
+        pyrender.Primitive(
+            positions=v0, normals=n0, indices=part_faces[part], material=materials[part], mode=4
+        )
+        for part in materials
+        if len(part_faces[part])
+    ]
     scene.add(pyrender.Mesh(body_prims))
     strap_v0 = np.zeros((72, 3), np.float32)
-    strap_prim = pyrender.Primitive(positions=strap_v0, normals=strap_v0 + [0, 1, 0],
-                                    indices=np.arange(72).reshape(-1, 3), material=strap_mat,
-                                    mode=4)
+    strap_prim = pyrender.Primitive(
+        positions=strap_v0,
+        normals=strap_v0 + [0, 1, 0],
+        indices=np.arange(72).reshape(-1, 3),
+        material=strap_mat,
+        mode=4,
+    )
     scene.add(pyrender.Mesh([strap_prim]))
     try:
         for f, p in zip(frames, placed, strict=True):
@@ -520,20 +619,41 @@ def render_spec(
                 if not ok:
                     raise OutputError(f"cannot write image {out}")
             a3, a2, j2, in_frame = frame_truth(p.landmarks, camera, f.pose.lumbar_flexion_deg)
-            truth_frames.append({
-                "i": f.i if not still else 0, "t_s": round(f.t_s if not still else 0.0, 4),
-                "phase": f.phase, "stretch": f.stretch, "side": f.side, "fault": f.fault,
-                "in_frame": in_frame, "angles_3d": a3, "angles_2d": a2, "joints_2d": j2,
-                "pose": {"hip_flexion_deg": dict(zip(("left", "right"),
-                                                     (round(x, 2) for x in f.pose.hip_flexion_deg()),
-                                                     strict=True)),
-                         "knee_flexion_deg": dict(zip(("left", "right"),
-                                                      (round(x, 2) for x in f.pose.knee_flexion_deg),
-                                                      strict=True)),
-                         "pelvis_pitch_deg": round(f.pose.pelvis_pitch_deg, 2),
-                         "thoracic_flexion_deg": round(f.pose.thoracic_flexion_deg, 2)},
-                "joints_3d": {k: [round(float(x), 4) for x in p.landmarks[k]] for k in MEDIAPIPE_NAMES},
-            })
+            truth_frames.append(
+                {
+                    "i": f.i if not still else 0,
+                    "t_s": round(f.t_s if not still else 0.0, 4),
+                    "phase": f.phase,
+                    "stretch": f.stretch,
+                    "side": f.side,
+                    "fault": f.fault,
+                    "in_frame": in_frame,
+                    "angles_3d": a3,
+                    "angles_2d": a2,
+                    "joints_2d": j2,
+                    "pose": {
+                        "hip_flexion_deg": dict(
+                            zip(
+                                ("left", "right"),
+                                (round(x, 2) for x in f.pose.hip_flexion_deg()),
+                                strict=True,
+                            )
+                        ),
+                        "knee_flexion_deg": dict(
+                            zip(
+                                ("left", "right"),
+                                (round(x, 2) for x in f.pose.knee_flexion_deg),
+                                strict=True,
+                            )
+                        ),
+                        "pelvis_pitch_deg": round(f.pose.pelvis_pitch_deg, 2),
+                        "thoracic_flexion_deg": round(f.pose.thoracic_flexion_deg, 2),
+                    },
+                    "joints_3d": {
+                        k: [round(float(x), 4) for x in p.landmarks[k]] for k in MEDIAPIPE_NAMES
+                    },
+                }
+            )
     finally:
         if writer is not None:
             writer.release()
@@ -560,8 +680,10 @@ def render_spec(
             "fov_deg": round(camera.fov_deg, 2),
             **camera.to_json(),
         },
-        "render": {"seconds": round(time.perf_counter() - t0, 2),
-                   "seconds_per_frame": round(render_s / max(1, len(truth_frames)), 4)},
+        "render": {
+            "seconds": round(time.perf_counter() - t0, 2),
+            "seconds_per_frame": round(render_s / max(1, len(truth_frames)), 4),
+        },
         "frames": truth_frames,
     }
     truth_path = out.with_name(out.stem + ".truth.json")
@@ -627,15 +749,25 @@ def variation_spec(stretch: str, seed: int, fault: str | None = None) -> dict:
     return {
         "stretch": stretch,
         "name": f"{stretch}_{seed}" + (f"_{fault}" if fault else ""),
-        "fps": 30.0, "width": 640, "height": 480, "seed": int(seed), "variation": True,
+        "fps": 30.0,
+        "width": 640,
+        "height": 480,
+        "seed": int(seed),
+        "variation": True,
         "camera": {"view": view},
         "timeline": timeline,
     }
 
 
 def render_variations(
-    stretch: str, n: int, seed: int, out_dir: str | Path, *, fault: str | None = None,
-    width: int | None = None, height: int | None = None,
+    stretch: str,
+    n: int,
+    seed: int,
+    out_dir: str | Path,
+    *,
+    fault: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> list[Path]:
     """Render ``n`` varied clips of ``stretch`` into ``out_dir``; cached by spec hash.
 

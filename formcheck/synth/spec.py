@@ -28,21 +28,53 @@ FLOOR_PATTERNS = ("plain", "planks", "checker", "tiles")
 PHENOTYPE_KEYS = ("gender", "age", "muscle", "weight", "height", "proportions")
 COLOUR_KEYS = ("top", "trousers", "skin", "hair", "socks")
 TOP_KEYS = {
-    "stretch", "name", "fps", "width", "height", "seed", "variation", "still_t_s",
-    "subject", "camera", "scene", "params", "timeline",
+    "stretch",
+    "name",
+    "fps",
+    "width",
+    "height",
+    "seed",
+    "variation",
+    "still_t_s",
+    "subject",
+    "camera",
+    "scene",
+    "params",
+    "timeline",
 }
 
 DEFAULT_SUBJECT: dict[str, Any] = {
-    "gender": 0.5, "age": 0.5, "muscle": 0.5, "weight": 0.5, "height": 0.5, "proportions": 0.5,
-    "top": "#3567a8", "trousers": "#2b2b33", "skin": "#d9a98a", "hair": "#3a2a1f",
-    "socks": "#e8e8e8", "sleeves": "short",
+    "gender": 0.5,
+    "age": 0.5,
+    "muscle": 0.5,
+    "weight": 0.5,
+    "height": 0.5,
+    "proportions": 0.5,
+    "top": "#3567a8",
+    "trousers": "#2b2b33",
+    "skin": "#d9a98a",
+    "hair": "#3a2a1f",
+    "socks": "#e8e8e8",
+    "sleeves": "short",
 }
-DEFAULT_CAMERA: dict[str, Any] = {"yaw_deg": 90.0, "height_m": None, "distance_m": None,
-                                  "fov_deg": 50.0}
+DEFAULT_CAMERA: dict[str, Any] = {
+    "yaw_deg": 90.0,
+    "height_m": None,
+    "distance_m": None,
+    "fov_deg": 50.0,
+}
 DEFAULT_SCENE: dict[str, Any] = {
-    "wall": "#d9d3c7", "floor": "#9a7653", "floor_pattern": "planks", "light_intensity": 3.0,
-    "light_azimuth_deg": 35.0, "light_elevation_deg": 55.0, "ambient": 0.35, "props": True,
-    "door_frame": True, "box_color": "#6f6a61", "chair_color": "#5b3b26",
+    "wall": "#d9d3c7",
+    "floor": "#9a7653",
+    "floor_pattern": "planks",
+    "light_intensity": 3.0,
+    "light_azimuth_deg": 35.0,
+    "light_elevation_deg": 55.0,
+    "ambient": 0.35,
+    "props": True,
+    "door_frame": True,
+    "box_color": "#6f6a61",
+    "chair_color": "#5b3b26",
 }
 
 
@@ -146,11 +178,15 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
     for k in COLOUR_KEYS:
         parse_colour(f"subject.{k}", subject[k])
     if subject["sleeves"] not in ("short", "long"):
-        raise SpecError(f"subject.sleeves: expected 'short' or 'long', found {subject['sleeves']!r}")
+        raise SpecError(
+            f"subject.sleeves: expected 'short' or 'long', found {subject['sleeves']!r}"
+        )
     camera = _table(raw, "camera", {**DEFAULT_CAMERA, "view": None})
     if camera["view"] is not None:
         if camera["view"] not in VIEWS:
-            raise SpecError(f"camera.view: expected one of {sorted(VIEWS)}, found {camera['view']!r}")
+            raise SpecError(
+                f"camera.view: expected one of {sorted(VIEWS)}, found {camera['view']!r}"
+            )
         if "yaw_deg" not in raw.get("camera", {}):
             camera["yaw_deg"] = VIEWS[camera["view"]]
     camera["yaw_deg"] = _num("camera.yaw_deg", camera["yaw_deg"], -360, 360)
@@ -163,7 +199,8 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
         parse_colour(f"scene.{k}", scene[k])
     if scene["floor_pattern"] not in FLOOR_PATTERNS:
         raise SpecError(
-            f"scene.floor_pattern: expected one of {FLOOR_PATTERNS}, found {scene['floor_pattern']!r}"
+            f"scene.floor_pattern: expected one of {FLOOR_PATTERNS}, "
+            f"found {scene['floor_pattern']!r}"
         )
     scene["light_intensity"] = _num("scene.light_intensity", scene["light_intensity"], 0, 50)
     scene["ambient"] = _num("scene.ambient", scene["ambient"], 0, 2)
@@ -177,7 +214,7 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
     timeline_raw = raw.get("timeline")
     if not isinstance(timeline_raw, list) or not timeline_raw:
         raise SpecError("timeline: expected at least one [[timeline]] segment, found none")
-    segments = []
+    segments: list[Segment] = []
     default_side = "both" if stretch in BILATERAL else "left"
     for i, seg in enumerate(timeline_raw):
         where = f"timeline[{i}]"
@@ -200,9 +237,13 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
         fault = seg.get("fault")
         if fault is not None:
             if fault not in FAULTS:
-                raise SpecError(f"{where}.fault: expected one of {', '.join(FAULTS)}, found {fault!r}")
+                raise SpecError(
+                    f"{where}.fault: expected one of {', '.join(FAULTS)}, found {fault!r}"
+                )
             if phase not in ("hold", "rest") and fault != "out_of_frame":
-                raise SpecError(f"{where}.fault: faults are acted out in 'hold', found phase {phase!r}")
+                raise SpecError(
+                    f"{where}.fault: faults are acted out in 'hold', found phase {phase!r}"
+                )
         seg_params = seg.get("params")
         if seg_params is not None and not isinstance(seg_params, dict):
             raise SpecError(f"{where}.params: expected a table, found {seg_params!r}")
@@ -248,8 +289,20 @@ def _hex(rgb) -> str:
     return "#" + "".join(f"{int(round(255 * c)):02x}" for c in rgb)
 
 
-TOPS = ["#3567a8", "#b03a2e", "#2e8b57", "#f2f2f2", "#333333", "#8e44ad", "#d68910", "#5d6d7e",
-        "#1abc9c", "#c0392b", "#f5b7b1", "#2874a6"]
+TOPS = [
+    "#3567a8",
+    "#b03a2e",
+    "#2e8b57",
+    "#f2f2f2",
+    "#333333",
+    "#8e44ad",
+    "#d68910",
+    "#5d6d7e",
+    "#1abc9c",
+    "#c0392b",
+    "#f5b7b1",
+    "#2874a6",
+]
 TROUSERS = ["#2b2b33", "#1f3a5f", "#4d4d4d", "#6b4f3a", "#111111", "#5a6e3a", "#7f8c8d", "#283747"]
 SKINS = ["#f1c6a7", "#e0ac8c", "#c68863", "#a0683f", "#7a4b2a", "#5c3a21"]
 HAIRS = ["#1c1410", "#3a2a1f", "#6d4c2f", "#a67b4d", "#d9c38a", "#8a8a8a"]
@@ -266,19 +319,28 @@ def vary_spec(raw: dict, seed: int) -> dict:
     rng = random.Random(seed)
     out = copy.deepcopy(raw)
     subj = {
-        "gender": rng.random(), "age": rng.uniform(0.35, 0.85), "muscle": rng.uniform(0.2, 0.8),
-        "weight": rng.uniform(0.15, 0.85), "height": rng.uniform(0.1, 0.9),
-        "proportions": rng.uniform(0.3, 0.7), "top": rng.choice(TOPS),
-        "trousers": rng.choice(TROUSERS), "skin": rng.choice(SKINS), "hair": rng.choice(HAIRS),
+        "gender": rng.random(),
+        "age": rng.uniform(0.35, 0.85),
+        "muscle": rng.uniform(0.2, 0.8),
+        "weight": rng.uniform(0.15, 0.85),
+        "height": rng.uniform(0.1, 0.9),
+        "proportions": rng.uniform(0.3, 0.7),
+        "top": rng.choice(TOPS),
+        "trousers": rng.choice(TROUSERS),
+        "skin": rng.choice(SKINS),
+        "hair": rng.choice(HAIRS),
         "socks": rng.choice(["#e8e8e8", "#222222", "#888888", "#d9a98a"]),
         "sleeves": rng.choice(["short", "long"]),
     }
     subj.update(raw.get("subject", {}))
     out["subject"] = subj
     scene = {
-        "wall": rng.choice(WALLS), "floor": rng.choice(FLOORS),
-        "floor_pattern": rng.choice(FLOOR_PATTERNS), "light_intensity": rng.uniform(2.0, 4.5),
-        "light_azimuth_deg": rng.uniform(-80, 80), "light_elevation_deg": rng.uniform(30, 75),
+        "wall": rng.choice(WALLS),
+        "floor": rng.choice(FLOORS),
+        "floor_pattern": rng.choice(FLOOR_PATTERNS),
+        "light_intensity": rng.uniform(2.0, 4.5),
+        "light_azimuth_deg": rng.uniform(-80, 80),
+        "light_elevation_deg": rng.uniform(30, 75),
         "ambient": rng.uniform(0.25, 0.5),
     }
     scene.update(raw.get("scene", {}))

@@ -65,27 +65,32 @@ def _ease_s(seg: Segment, first: bool) -> float:
 
 
 def _is_up(pose: BodyPose) -> bool:
-    return abs(pose.body_pitch_deg) < 30 and max(pose.thigh_deg) < 45 and min(pose.knee_flexion_deg) < 60
+    return (
+        abs(pose.body_pitch_deg) < 30
+        and max(pose.thigh_deg) < 45
+        and min(pose.knee_flexion_deg) < 60
+    )
 
 
 def _vias(stretch: str, a: BodyPose, b: BodyPose, m: BodyMeasures) -> list[BodyPose]:
     """Poses to pass through between ``a`` and ``b`` (crouch between standing and sitting)."""
-    if stretch in ("seated_floor", "seated_chair", "supine_raise", "supine_wall"):
-        if _is_up(a) != _is_up(b):
-            squat = squat_pose(m)
-            if stretch == "seated_chair":
-                squat = squat.replace(root_forward_m=0.12, thigh_deg=(75.0, 75.0),
-                                      knee_flexion_deg=(85.0, 85.0))
-            seat = stretch_pose("seated_floor", "rest", None, m)
-            steps = [squat]
-            if stretch.startswith("supine"):
-                steps.append(seat)
-            return steps if _is_up(a) else steps[::-1]
+    down_there = ("seated_floor", "seated_chair", "supine_raise", "supine_wall")
+    if stretch in down_there and _is_up(a) != _is_up(b):
+        squat = squat_pose(m)
+        if stretch == "seated_chair":
+            squat = squat.replace(
+                root_forward_m=0.12, thigh_deg=(75.0, 75.0), knee_flexion_deg=(85.0, 85.0)
+            )
+        steps = [squat]
+        if stretch.startswith("supine"):
+            steps.append(stretch_pose("seated_floor", "rest", None, m))
+        return steps if _is_up(a) else steps[::-1]
     if stretch == "standing_support":
         lifted = [max(x, y) for x, y in zip(a.thigh_deg, b.thigh_deg, strict=True)]
-        if max(lifted) > 30 and abs(a.thigh_deg[0] - b.thigh_deg[0]) + abs(
-            a.thigh_deg[1] - b.thigh_deg[1]
-        ) > 30:
+        if (
+            max(lifted) > 30
+            and abs(a.thigh_deg[0] - b.thigh_deg[0]) + abs(a.thigh_deg[1] - b.thigh_deg[1]) > 30
+        ):
             knee = tuple(90.0 if t > 30 else 2.0 for t in lifted)
             return [interpolate(a, b, 0.5).replace(thigh_deg=tuple(lifted), knee_flexion_deg=knee)]
     return []
@@ -158,10 +163,10 @@ def build_frames(
             ramp = min(local / 0.5, 1.0)
             offset = ramp * BOUNCE_DEG * math.sin(2 * math.pi * BOUNCE_HZ * local)
             pose = bounce_pose(pose, spec.stretch, seg.side, offset)
-        elif fault == "out_of_frame" and pose.frame_shift < 0.5:
-            fault = None
-        elif fault in ("back_rounding", "knee_bent") and w < 0.5:
-            fault = None
+        elif (fault == "out_of_frame" and pose.frame_shift < 0.5) or (
+            fault in ("back_rounding", "knee_bent") and w < 0.5
+        ):
+            fault = None  # not acted out enough yet
         if seg.phase in ("stand", "away", "rest"):
             stretch, side = None, None
         else:

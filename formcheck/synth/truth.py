@@ -52,8 +52,15 @@ def compute_angles(joints: dict[str, np.ndarray], up: np.ndarray) -> dict:
     incl = (
         compute_angle_deg(hip_mid + up, hip_mid, sh_mid) if np.linalg.norm(trunk) > 0 else math.nan
     )
+    # "away from the head" is the floor line's direction only when lying (trunk near
+    # horizontal, head on the other side of the hips from the feet); otherwise the leg's own
+    # horizontal direction, so the raise is a plain elevation in [-90, 90].
     down_trunk = hip_mid - sh_mid
     along_dir = down_trunk - np.dot(down_trunk, up) * up
+    ankle_mid = 0.5 * (joints["left_ankle"] + joints["right_ankle"])
+    feet = ankle_mid - hip_mid
+    feet_h = feet - np.dot(feet, up) * up
+    lying = math.isfinite(incl) and incl >= 60.0 and float(np.dot(along_dir, feet_h)) > 0
     n_along = np.linalg.norm(along_dir)
     out: dict = {"knee_extension_deg": {}, "hip_angle_deg": {}, "leg_raise_deg": {}}
     for side in ("left", "right"):
@@ -64,7 +71,7 @@ def compute_angles(joints: dict[str, np.ndarray], up: np.ndarray) -> dict:
         leg = ankle - hip
         vertical = float(np.dot(leg, up))
         horiz = leg - vertical * up
-        if n_along > 1e-6 * max(1.0, np.linalg.norm(leg)):
+        if lying and n_along > 1e-9:
             along = float(np.dot(horiz, along_dir / n_along))
         else:
             along = float(np.linalg.norm(horiz))
