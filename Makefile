@@ -8,7 +8,7 @@ STAMP := $(VENV)/.formcheck-installed
 DEMO ?= samples/standing_fold_good.mp4
 OUT ?= reports/demo
 
-.PHONY: setup model demo test lint bench chromium synth-setup clean
+.PHONY: setup model demo test lint bench system-deps synth-setup clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -28,10 +28,10 @@ demo: model
 	@echo
 	@echo "Report: $(OUT)/$(notdir $(basename $(DEMO))).html  (JSON and CSV beside it)"
 
-chromium:
-	@sh scripts/ensure-chromium
+system-deps:
+	@sh scripts/ensure-system-deps
 
-test: model chromium
+test: model system-deps
 	$(BIN)/python -m pytest -q
 
 lint: setup
@@ -43,7 +43,7 @@ bench: model
 	$(BIN)/python benchmarks/throughput.py
 
 synth-setup: setup
-	@sh scripts/setup-synth
+	VENV=$(VENV) sh scripts/setup-synth
 
 clean:
 	rm -rf $(VENV) reports artifacts .pytest_cache

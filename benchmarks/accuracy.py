@@ -346,8 +346,10 @@ def main() -> int:
         cache = ROOT / ".cache" / "synth_bench"
         from formcheck.stretches.catalogue import STRETCH_IDS
 
+        faults = (None, "back_rounding", "knee_bent")
         for sid in STRETCH_IDS:
-            render_variations(sid, args.render, seed=1, out_dir=cache)
+            for k in range(args.render):
+                render_variations(sid, 1, seed=1 + k, out_dir=cache, fault=faults[k % 3])
         folders.append(cache)
     synth = run_synth(folders, args.rounded_deg) if folders else {}
     real = {} if args.no_real else run_real(args.real)
