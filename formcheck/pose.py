@@ -12,6 +12,7 @@ Everything MediaPipe gives is kept: image landmarks (converted to pixels), world
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import os
@@ -188,6 +189,9 @@ class PoseOptions:
     num_poses: int = 1
     # Photos: several people are looked for, and the largest is the subject.
     num_poses_image: int = 2
+    # Videos: every this many seconds a separate IMAGE-mode pass (num_poses_image) counts the
+    # people in view, so "several people" is noticed while tracking one (0 = never).
+    people_check_s: float = 2.0
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
@@ -236,6 +240,10 @@ class PoseEstimator:
         self._tracker = SubjectTracker()
         self._last_ts_ms = -1
         self._quiet_frames = 2  # the first frames print native warnings too
+        self._mp_options = mp_options
+        self._counter: Any = None  # IMAGE-mode landmarker counting people, made on first use
+        self._last_count_t = -math.inf
+        self._people = 0
 
     def detect(self, image_bgr: NDArray[np.uint8], t_s: float) -> PoseFrame:
         """Find the main subject's pose in one BGR frame taken at ``t_s`` seconds."""
@@ -256,7 +264,34 @@ class PoseEstimator:
                 result = self._landmarker.detect_for_video(mp_image, ts_ms)
             else:
                 result = self._landmarker.detect(mp_image)
-        return self._to_frame(result, t_s, w, h)
+            frame = self._to_frame(result, t_s, w, h)
+            if self.video and self.options.people_check_s > 0 and frame.person:
+                if t_s - self._last_count_t >= self.options.people_check_s:
+                    self._last_count_t = t_s
+                    self._people = self._count_people(mp_image)
+                if self._people > frame.n_people:
+                    frame = dataclasses.replace(frame, n_people=self._people)
+        return frame
+
+    def _count_people(self, mp_image: Any) -> int:
+        """How many people an IMAGE-mode pass finds (several-people check in videos)."""
+        from mediapipe.tasks.python.vision import PoseLandmarker
+        from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+            VisionTaskRunningMode,
+        )
+
+        if self._counter is None:
+            opts = dataclasses.replace(
+                self._mp_options,
+                running_mode=VisionTaskRunningMode.IMAGE,
+                num_poses=max(2, self.options.num_poses_image),
+                output_segmentation_masks=False,
+            )
+            with quiet_native_stderr():
+                self._counter = PoseLandmarker.create_from_options(opts)
+        with quiet_native_stderr():
+            result = self._counter.detect(mp_image)
+        return len(result.pose_landmarks or [])
 
     def _to_frame(self, result: Any, t_s: float, w: int, h: int) -> PoseFrame:
         poses = result.pose_landmarks or []
@@ -285,6 +320,9 @@ class PoseEstimator:
 
     def close(self) -> None:
         self._landmarker.close()
+        if self._counter is not None:
+            self._counter.close()
+            self._counter = None
 
     def __enter__(self) -> PoseEstimator:
         return self

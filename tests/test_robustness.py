@@ -458,10 +458,12 @@ class TestPeople:
         assert sa != sb
 
     def test_several_people(self, tmp_path: Path) -> None:
-        got = media.person_frames(n_max=1, width=480)
+        got = media.person_frames(n_max=150, width=480)
         if got is None:
             pytest.skip("no committed person sample (samples/standing_fold*.{jpg,mp4})")
-        img = got[0][0]
+        # the last frame (folded forward in the sample video): MediaPipe's detector finds both
+        # copies there, while two small upright copies are often found as one
+        img = got[0][-1]
         h, w = img.shape[:2]
         canvas = np.full((h, 2 * w, 3), 255, np.uint8)
         canvas[:, :w] = img
@@ -470,9 +472,7 @@ class TestPeople:
         f = r["frames"][0]
         assert f["person"] is True, "formcheck follows one of the people"
         people = [n for n in r["notes"] if "people were in view" in n]
-        # MediaPipe often finds only one of two people side by side; when it finds both, the
-        # report says so
-        assert len(people) <= 1
+        assert len(people) == 1, r["notes"]
 
 
 # --------------------------------------------------------------------------- Ctrl-C and SIGTERM
