@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -158,9 +159,16 @@ class FrameAnnotator:
 
 
 class VideoSink:
-    """Writes frames to an .mp4 (OpenCV's mp4v codec) at the source's frame rate."""
+    """Writes frames to an .mp4 (OpenCV's mp4v codec) at the source's frame rate.
 
-    def __init__(self, path: str, fps: float, size: tuple[int, int]) -> None:
+    ``write(image)`` encodes at once; ``submit(draw, *args)`` hands ``draw(*args) -> image`` to
+    a background thread that draws and encodes in order (so drawing and encoding overlap with
+    pose inference), with a short queue that blocks when full. ``close()`` drains the queue.
+    """
+
+    def __init__(
+        self, path: str, fps: float, size: tuple[int, int], *, queue_size: int = 8
+    ) -> None:
         import cv2
 
         from formcheck.errors import OutputError
@@ -177,6 +185,10 @@ class VideoSink:
                 f"cannot write the annotated video {path} (mp4v encoder unavailable?)"
             )
         self.size = size
+        self._queue_size = queue_size
+        self._q: Any = None
+        self._thread: Any = None
+        self._error: BaseException | None = None
 
     def write(self, image: NDArray[np.uint8]) -> None:
         import cv2
@@ -185,8 +197,41 @@ class VideoSink:
             image = cv2.resize(image, self.size)
         self._w.write(image)
 
+    def submit(self, draw: Any, *args: Any) -> None:
+        import queue
+        import threading
+
+        if self._error is not None:
+            raise self._error
+        if self._thread is None:
+            self._q = queue.Queue(maxsize=self._queue_size)
+            self._thread = threading.Thread(
+                target=self._run, name="formcheck-annotate", daemon=True
+            )
+            self._thread.start()
+        self._q.put((draw, args))
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            draw, args = item
+            try:
+                self.write(draw(*args))
+            except BaseException as err:  # reported on the next submit / close
+                self._error = err
+                return
+
     def close(self) -> None:
+        if self._thread is not None:
+            self._q.put(None)
+            self._thread.join()
+            self._thread = None
         self._w.release()
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
 
     def __enter__(self) -> VideoSink:
         return self

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +40,11 @@ T = TypeVar("T")
 class AnalyzeOutputs:
     annotate_path: str | None = None
     thumbnails: bool = True
+
+
+class Posed(NamedTuple):
+    frame: Any
+    pose: Any
 
 
 @dataclass
@@ -287,17 +292,22 @@ def analyze(
     failure: str | None = None
     t0 = time.perf_counter()
     first_frame_s: float | None = None
+    # Three stages overlap on videos: decoding (a thread), pose inference (a thread: MediaPipe
+    # runs without the GIL) and, here, measurement, rules, report rows and drawing.
     frames: Iterable[Any] = prefetch(src) if is_video else src
+    posed = (Posed(f, analyzer.pose.detect(f.image, f.t_s)) for f in frames)
+    stream: Iterable[Posed] = prefetch(posed, depth=2) if is_video else posed
     try:
-        for frame in frames:
-            pf, m, v = analyzer.step(frame.image, frame.t_s)
+        for frame, pf in stream:
+            m = analyzer.metrics.update(pf)
+            v = analyzer.coach.update(m, pf.mask)
             if first_frame_s is None:
                 first_frame_s = time.perf_counter() - t0
             row = v.as_report(m)
             row["_n_people"] = pf.n_people
             rec.add(v, row, frame.image if outputs.thumbnails else None, analyzer.coach)
             if annot is not None and sink is not None:
-                sink.write(annot.annotate(frame.image, m, v))
+                sink.submit(annot.annotate, frame.image, m, v)
             if on_progress is not None:
                 on_progress(
                     Progress(frame.index + 1, info.frames, frame.t_s, time.perf_counter() - t0)
@@ -308,9 +318,10 @@ def analyze(
     except MemoryError:
         failure = "ran out of memory"
     finally:
-        # stop the decoding thread before the source it reads from is released
-        if isinstance(frames, Iterator):
-            frames.close()  # type: ignore[attr-defined]
+        # stop the pose and decoding threads before the model and the source are released
+        for it in (stream, frames):
+            if isinstance(it, Iterator):
+                it.close()  # type: ignore[attr-defined]
         if sink is not None:
             sink.close()
         analyzer.close()
