@@ -168,6 +168,7 @@ class SessionRecorder:
                 "(largest, then nearest) person"
             )
         cat = coach.catalogue
+        events = session_events(hold_rows)
         return {
             "schema_version": SCHEMA_VERSION,
             "source": self.source_info,
@@ -188,10 +189,47 @@ class SessionRecorder:
             "summary": summarize(
                 hold_rows, warn_rows, self.frames, cat.hold_start_s, cat.reps_per_side
             ),
+            "events": events,
             "notes": self.notes,
             "thumbnails": self.thumbnails,
             "key_frames": self.key_frames,
         }
+
+
+def session_events(holds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rests between holds and side (or stretch) switches, from the holds in time order."""
+    events: list[dict[str, Any]] = []
+    ordered = sorted(holds, key=lambda h: h["start_s"])
+    for prev, nxt in zip(ordered, ordered[1:], strict=False):
+        gap = round(nxt["start_s"] - prev["end_s"], 3)
+        if gap > 0:
+            events.append(
+                {
+                    "kind": "rest",
+                    "start_s": prev["end_s"],
+                    "end_s": nxt["start_s"],
+                    "duration_s": gap,
+                }
+            )
+        if nxt["stretch"] != prev["stretch"]:
+            events.append(
+                {
+                    "kind": "switch_stretch",
+                    "at_s": nxt["start_s"],
+                    "from": prev["stretch"],
+                    "to": nxt["stretch"],
+                }
+            )
+        elif nxt["side"] != prev["side"]:
+            events.append(
+                {
+                    "kind": "switch_side",
+                    "at_s": nxt["start_s"],
+                    "from": prev["side"],
+                    "to": nxt["side"],
+                }
+            )
+    return events
 
 
 def summarize(

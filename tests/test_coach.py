@@ -210,3 +210,17 @@ def test_nobody_warns_after_a_second():
     _, warnings = coach.finish()
     assert [w.kind for w in warnings] == ["no_person"]
     assert warnings[0].start_s == pytest.approx(1.25, abs=0.1)
+
+
+def test_rests_and_side_switches_are_events():
+    from formcheck.pipeline import session_events
+
+    holds = [
+        {"stretch": "supine_raise", "side": "left", "start_s": 1.0, "end_s": 31.0},
+        {"stretch": "supine_raise", "side": "left", "start_s": 41.0, "end_s": 71.0},
+        {"stretch": "supine_raise", "side": "right", "start_s": 80.0, "end_s": 110.0},
+    ]
+    ev = session_events(holds)
+    assert [e["kind"] for e in ev] == ["rest", "rest", "switch_side"]
+    assert ev[0]["duration_s"] == 10.0
+    assert ev[2]["from"] == "left" and ev[2]["to"] == "right"
