@@ -72,7 +72,7 @@ class Stretch:
     sides: str
     sources: tuple[str, ...]
     setup: str
-    engaged: Engaged
+    engaged: tuple[Engaged, ...]  # all must hold
     hold_target_s: float
     rules: tuple[Rule, ...]
 
@@ -160,8 +160,11 @@ def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
         if sid not in STRETCH_IDS:
             raise ConfigError(f"unknown stretch id '{sid}' (known: {', '.join(STRETCH_IDS)})")
         where = f"stretch.{sid}"
-        e = s["engaged"]
-        engaged = Engaged(e["measure"], e.get("leg"), _num(e, "min", where), _num(e, "max", where))
+        raw = s["engaged"] if isinstance(s["engaged"], list) else [s["engaged"]]
+        engaged = tuple(
+            Engaged(e["measure"], e.get("leg"), _num(e, "min", where), _num(e, "max", where))
+            for e in raw
+        )
         target = _num(s, "hold_target_s", where) or float(defaults["hold_target_s"])
         if target <= 0:
             raise ConfigError(f"'{where}.hold_target_s' must be above 0, found {target}")

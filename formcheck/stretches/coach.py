@@ -460,11 +460,14 @@ class Coach:
             return False
         return (lo is not None and value < lo) or (hi is not None and value > hi)
 
-    def _engaged(self, e: Engaged, m: FrameMetrics, side: str | None, lay: Layout | None) -> bool:
-        v = self.measure(e.measure, m, side, e.leg, lay, None, False)
-        if not isinstance(v, float) or not math.isfinite(v):
-            return False
-        return not self._outside(v, e.min, e.max)
+    def _engaged(
+        self, conds: tuple[Engaged, ...], m: FrameMetrics, side: str | None, lay: Layout | None
+    ) -> bool:
+        for e in conds:
+            v = self.measure(e.measure, m, side, e.leg, lay, None, False)
+            if not isinstance(v, float) or not math.isfinite(v) or self._outside(v, e.min, e.max):
+                return False
+        return True
 
     # -- the chain ------------------------------------------------------------------------
     def update(self, m: FrameMetrics, mask: Any = None) -> Verdict:
