@@ -28,6 +28,15 @@ from formcheck.metrics import MetricsComputer  # noqa: E402
 from formcheck.pose import PoseEstimator, PoseOptions  # noqa: E402
 from formcheck.sources import open_source  # noqa: E402
 
+POSTURE = {
+    "standing_fold": "standing",
+    "standing_support": "standing",
+    "seated_floor": "floor_sitting",
+    "seated_chair": "chair_sitting",
+    "supine_raise": "lying",
+    "supine_wall": "lying",
+}
+
 
 def clip_features(media: Path, truth: dict) -> list[tuple[float, float, float, str]]:
     rows = []
@@ -38,7 +47,7 @@ def clip_features(media: Path, truth: dict) -> list[tuple[float, float, float, s
         for frame, t in zip(src, truth["frames"], strict=False):
             pf = pe.detect(frame.image, frame.t_s)
             m = mc.update(pf)
-            if not (m.person and m.view in ("side", "oblique") and t.get("in_frame", True)):
+            if not (m.person and m.view == "side" and t.get("in_frame", True)):
                 continue
             lum = t["angles_3d"].get("lumbar_flexion_deg")
             if lum is None:
@@ -46,6 +55,10 @@ def clip_features(media: Path, truth: dict) -> list[tuple[float, float, float, s
             shape = measure_back(m.xy, pf.mask, m.near_side)
             if not math.isfinite(shape.bend_deg):
                 continue
+            if t.get("stretch") is None or t.get("phase") not in ("hold", "enter", "release"):
+                continue  # calibrate in the stretches, where the verdict matters
+            if POSTURE.get(t["stretch"]) == "lying":
+                continue  # the back is not judged lying (formcheck/stretches/coach.py)
             rows.append((shape.bend_deg, shape.head_drop_deg, float(lum), m.view))
     src.close()
     return rows
@@ -67,52 +80,98 @@ def main() -> int:
     ap.add_argument("dirs", nargs="*", type=Path)
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--threshold", type=float, default=20.0, help="rounded above this (degrees)")
+    ap.add_argument("--no-head", action="store_true", help="fit the outline bend alone")
     args = ap.parse_args()
-    dirs = args.dirs or [ROOT / "samples", ROOT / ".cache" / "synth_bench"]
+    dirs = args.dirs or [ROOT / "samples", ROOT / ".cache" / "synth_cal"]
     clips = []
     for d in dirs:
         for tp in sorted(d.glob("*.truth.json")):
             media = tp.with_name(tp.name.replace(".truth.json", ".mp4"))
             if media.exists():
                 clips.append((media, json.loads(tp.read_text())))
-    per_clip = {}
+    per_clip: dict[str, np.ndarray] = {}
+    posture_of: dict[str, str] = {}
     for media, truth in clips:
         rows = clip_features(media, truth)
         if rows:
             per_clip[media.name] = np.array([r[:3] for r in rows], dtype=float)
+            posture_of[media.name] = POSTURE.get(truth.get("stretch"), "?")
         print(f"  {media.name}: {len(rows)} judged frames", file=sys.stderr)
     if not per_clip:
         raise SystemExit("no clips with judged frames")
+    use_head = not args.no_head
+
+    def fit_group(names: list[str]) -> np.ndarray:
+        return fit(np.concatenate([per_clip[n] for n in names]), use_head)
+
+    pooled = fit_group(list(per_clip))
+    postures = sorted(set(posture_of.values()))
+    by_posture = {}
+    for p in postures:
+        names = [n for n in per_clip if posture_of[n] == p]
+        if len(names) >= 2:
+            by_posture[p] = fit_group(names)
+
+    def coef_for(name: str, exclude: str | None) -> np.ndarray:
+        """Coefficients for a clip, fitted without the clip ``exclude`` (cross-validation)."""
+        p = posture_of[name]
+        same = [n for n in per_clip if posture_of[n] == p and n != exclude]
+        if p in by_posture and len(same) >= 2:
+            return fit_group(same)
+        return fit_group([n for n in per_clip if n != exclude] or [name])
+
+    errs, truth_r, ests = [], [], []
+    for name, rows in per_clip.items():
+        c = coef_for(name, name)  # leave this clip out
+        est = predict(c, rows)
+        errs.append(est - rows[:, 2])
+        truth_r.append(rows[:, 2] >= args.threshold)
+        ests.append(est)
+    e = np.abs(np.concatenate(errs))
+    t_r, est_all = np.concatenate(truth_r), np.concatenate(ests)
+
+    def prf(decision: float) -> tuple[float, float, float]:
+        p_r = est_all > decision
+        tp, fp, fn = int((t_r & p_r).sum()), int((~t_r & p_r).sum()), int((t_r & ~p_r).sum())
+        prec = tp / (tp + fp) if tp + fp else float("nan")
+        rec = tp / (tp + fn) if tp + fn else float("nan")
+        return prec, rec, (2 * prec * rec / (prec + rec) if tp else 0.0)
+
+    # the verdict's threshold on the estimate: the one with the best cross-validated F1
+    # (regression to the mean makes a rounded back read a little low)
+    grid = np.arange(args.threshold - 10.0, args.threshold + 5.0, 0.5)
+    decision = float(max(grid, key=lambda d: prf(d)[2]))
+    prec, rec, f1 = prf(decision)
+    p0, r0, f0 = prf(args.threshold)
+    print(f"verdict at {args.threshold:.0f} deg: precision {p0:.2f}, recall {r0:.2f}, F1 {f0:.2f}")
+    print(
+        f"verdict at {decision:.1f} deg (best): precision {prec:.2f}, recall {rec:.2f}, F1 {f1:.2f}"
+    )
     allrows = np.concatenate(list(per_clip.values()))
-    results = {}
-    for use_head in (False, True):
-        errs = []
-        for name in per_clip:  # leave one clip out
-            others = [v for k, v in per_clip.items() if k != name]
-            train = np.concatenate(others) if others else per_clip[name]
-            c = fit(train, use_head)
-            errs.append(predict(c, per_clip[name]) - per_clip[name][:, 2])
-        e = np.abs(np.concatenate(errs))
-        coef = fit(allrows, use_head)
-        results[use_head] = (coef, float(e.mean()), float(np.percentile(e, 90)))
-        print(
-            f"{'bend + head drop' if use_head else 'bend only':<18} coef {np.round(coef, 3)}  "
-            f"cross-validated MAE {e.mean():.1f} deg, p90 {np.percentile(e, 90):.1f} deg "
-            f"({len(allrows)} frames, {len(per_clip)} clips)"
-        )
     corr = np.corrcoef(allrows[:, 0], allrows[:, 2])[0, 1]
-    print(f"correlation bend vs truth lumbar flexion: {corr:.2f}")
-    use_head = results[True][1] < results[False][1] - 0.5
-    coef, mae, p90 = results[use_head]
+    print(f"{len(allrows)} frames, {len(per_clip)} clips; correlation bend vs truth: {corr:.2f}")
+    print(f"pooled fit: intercept {pooled[0]:.2f}, slope {pooled[1]:.3f}, head {pooled[2]:.3f}")
+    for p, c in by_posture.items():
+        print(f"  {p:<14} intercept {c[0]:.2f}, slope {c[1]:.3f}, head {c[2]:.3f}")
+    print(
+        f"leave-one-clip-out: MAE {e.mean():.1f} deg, p90 {np.percentile(e, 90):.1f} deg; "
+        f"rounded (>= {args.threshold:.0f} deg) frames: precision {prec:.2f}, recall {rec:.2f}, F1 {f1:.2f}"
+    )
     if args.write:
-        out = {
-            "intercept": round(float(coef[0]), 3),
-            "slope": round(float(coef[1]), 4),
-            "head_coef": round(float(coef[2]), 4),
-            "threshold_deg": args.threshold,
+
+        def as_dict(c: np.ndarray) -> dict[str, float]:
+            return {"intercept": round(float(c[0]), 3), "slope": round(float(c[1]), 4),
+                    "head_coef": round(float(c[2]), 4)}  # fmt: skip
+
+        out = as_dict(pooled) | {
+            "threshold_deg": decision,
+            "truth_threshold_deg": args.threshold,
             "hysteresis_deg": 3.0,
+            "by_posture": {p: as_dict(c) for p, c in by_posture.items()},
             "source": f"benchmarks/calibrate_lumbar.py on {len(per_clip)} synthetic clips, "
-            f"{len(allrows)} frames; leave-one-clip-out MAE {mae:.1f} deg, p90 {p90:.1f} deg",
+            f"{len(allrows)} frames; leave-one-clip-out MAE {e.mean():.1f} deg, "
+            f"p90 {np.percentile(e, 90):.1f} deg, rounded-frame F1 {f1:.2f} "
+            f"(precision {prec:.2f}, recall {rec:.2f}; rounded = truth >= {args.threshold:.0f} deg)",
         }
         path = ROOT / "formcheck" / "lumbar_calibration.json"
         path.write_text(json.dumps(out, indent=1) + "\n")

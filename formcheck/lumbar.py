@@ -15,7 +15,9 @@ back. formcheck measures it like this:
    lumbar curve gives a slightly hollow outline (negative), a rounded back a bulge (positive).
 4. Landmark cues beside it: the head's drop (angle between the trunk line and shoulder->ear).
 5. ``lumbar_flexion_deg = intercept + slope * bend + head_coef * head_drop``, the coefficients
-   fitted against the synthetic people's ground truth (``benchmarks/calibrate_lumbar.py`` writes
+   fitted against the synthetic people's ground truth, per posture (standing, sitting on a
+   chair, sitting on the floor, lying: the neutral outline differs between them), with a
+   pooled fit for postures without their own (``benchmarks/calibrate_lumbar.py`` writes
    ``formcheck/lumbar_calibration.json``; docs/lumbar.md gives the method and its accuracy).
 
 Where the view is not sideways enough, or there is no mask, the back is not judged: NaN and a
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
@@ -45,6 +47,16 @@ class LumbarCalibration:
     threshold_deg: float = 20.0  # back_rounded above this
     hysteresis_deg: float = 3.0
     source: str = "uncalibrated default"
+    #: posture -> {"intercept", "slope", "head_coef"} overriding the pooled fit
+    by_posture: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def coefficients(self, posture: str | None) -> tuple[float, float, float]:
+        c = self.by_posture.get(posture or "", {})
+        return (
+            float(c.get("intercept", self.intercept)),
+            float(c.get("slope", self.slope)),
+            float(c.get("head_coef", self.head_coef)),
+        )
 
 
 def load_calibration() -> LumbarCalibration:
@@ -173,12 +185,15 @@ def measure_back(
     return BackShape(bend, head_drop, length, profile)
 
 
-def lumbar_flexion_deg(shape: BackShape, cal: LumbarCalibration) -> float:
+def lumbar_flexion_deg(
+    shape: BackShape, cal: LumbarCalibration, posture: str | None = None
+) -> float:
     """Calibrated lumbar flexion estimate (degrees) from the back-outline features."""
     if not math.isfinite(shape.bend_deg):
         return math.nan
     head = shape.head_drop_deg if math.isfinite(shape.head_drop_deg) else 0.0
-    return cal.intercept + cal.slope * shape.bend_deg + cal.head_coef * head
+    intercept, slope, head_coef = cal.coefficients(posture)
+    return intercept + slope * shape.bend_deg + head_coef * head
 
 
 class BackRoundingJudge:

@@ -380,7 +380,10 @@ PROMPT_PRIORITY = (
 class CoachOptions:
     stretch: str | None = None  # force the stretch (skip recognition)
     side: str | None = None  # force the working leg
-    judge_back_views: tuple[str, ...] = ("side", "oblique")
+    # The back outline is read in side views only (oblique outlines mix the back with the flank),
+    # and not when lying: the back rests on the floor, where the rules check the hips instead.
+    judge_back_views: tuple[str, ...] = ("side",)
+    judge_back_postures: tuple[str, ...] = ("standing", "chair_sitting", "floor_sitting")
     warn_on_s: float = 0.25
     warn_off_s: float = 0.5
     no_person_s: float = 1.0
@@ -487,11 +490,16 @@ class Coach:
         lay = layout(m) if m.person else None
 
         # the back, measured on the side nearer the camera, only where it can be judged
-        judgeable = m.person and m.view in o.judge_back_views and mask is not None
+        judgeable = (
+            m.person
+            and m.view in o.judge_back_views
+            and posture in o.judge_back_postures
+            and mask is not None
+        )
         flex = math.nan
         if judgeable:
             shape = measure_back(m.xy, mask, m.near_side)
-            flex = lumbar_flexion_deg(shape, self.judge.cal)
+            flex = lumbar_flexion_deg(shape, self.judge.cal, posture)
         back = self.judge.update(flex, judgeable)
 
         engaged = False
