@@ -4,7 +4,7 @@ One commented TOML file (see ``docs/config.example.toml``) mirrors the CLI:
 
     [pose]        model, num_poses, min_detection_confidence, ... (formcheck.pose.PoseOptions)
     [metrics]     min_visibility, smooth, ...                  (formcheck.metrics.MetricsOptions)
-    [coach]       stretch, side, warn_on_s, warn_off_s, ...    (formcheck.stretches.coach.CoachOptions)
+    [coach]       stretch, side, warn_on_s, warn_off_s, ... (stretches.coach.CoachOptions)
     [recognize]   thresholds of stretch recognition            (RecognizeOptions)
     [defaults], [stretch.ID], [common]   overrides of formcheck/stretches/catalogue.toml
 
@@ -116,20 +116,26 @@ def validate_choices(settings: Settings) -> Settings:
     return settings
 
 
+def read_toml(path: str | Path, what: str = "settings") -> dict[str, Any]:
+    """Read a TOML file; ConfigError (one line) when it is missing, unreadable or not TOML."""
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"{what} file not found: {p}") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read {what} file {p}: {err}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{what} file {p} is not valid TOML: {err}") from err
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Defaults, then the TOML file at ``path`` (if any)."""
     s = Settings()
     if path is None:
         return s
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"settings file not found: {p}") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read settings file {p}: {err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"settings file {p} is not valid TOML: {err}") from err
+    data = read_toml(p, "settings")
     s.source_file = str(p)
     for section, values in data.items():
         if section == "pose":

@@ -49,7 +49,7 @@ from formcheck.errors import InputError
 from formcheck.metrics import FrameMetrics
 from formcheck.plan import Guidance, GuidedSession, Plan
 from formcheck.sources import CameraSource, Frame, VideoSource
-from formcheck.stretches.coach import Verdict
+from formcheck.stretches.coach import PROMPT_PRIORITY, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +67,8 @@ LIVE_PROMPTS = {
     "legs_not_90": "Aim for about 90 degrees between your legs",
     "not_side_view": "Turn sideways to the camera",
 }
-#: most important first (as the coach's PROMPT_PRIORITY)
-LIVE_PRIORITY = (
-    "no_person",
-    "out_of_frame",
-    "back_rounding",
-    "back_off_floor",
-    "knee_bent",
-    "bouncing",
-    "other_leg_lifted",
-    "legs_not_90",
-    "not_side_view",
-)
+#: most important first: the coach's order, without the note about other people in view
+LIVE_PRIORITY = tuple(k for k in PROMPT_PRIORITY if k != "several_people")
 PROMPT_DISCONNECTED = "camera disconnected - retrying"
 
 PANEL_BG = (48, 32, 24)  # BGR, dark blue-grey; the side panel's flat colour

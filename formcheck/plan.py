@@ -33,7 +33,6 @@ rep), ``"side_changed"``, ``"rep_done"``, ``"done"``.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -242,15 +241,10 @@ def parse_plan(
 
 def load_plan(path: str | Path, catalogue: Catalogue | None = None) -> Plan:
     """Read and validate a plan TOML file."""
+    from formcheck.config import read_toml
+
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"plan file not found: {p}") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read plan file {p}: {err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"plan file {p} is not valid TOML: {err}") from err
+    data = read_toml(p, "plan")
     return replace(
         parse_plan(data, where=f"plan {p.name}", catalogue=catalogue), source_file=str(p)
     )

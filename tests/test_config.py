@@ -59,3 +59,11 @@ def test_bad_config_values_name_the_key(tmp_path, text, match):
 def test_missing_settings_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_the_documented_example_is_valid():
+    from tests.conftest import ROOT
+
+    s = load_settings(ROOT / "docs" / "config.example.toml")
+    assert s.pose.model == "full"
+    assert s.catalogue()["supine_raise"].rules[0].min == 155.0
