@@ -71,6 +71,46 @@ def _intervals(flags: list[bool], times: list[float]) -> list[tuple[float, float
     return out
 
 
+def _near_from_truth(t: dict[str, Any], camera: dict[str, Any]) -> str:
+    """The leg nearer the camera, from the truth's 3D joints and the camera position."""
+    j, cam = t.get("joints_3d") or {}, camera.get("position_m")
+    if not j or cam is None:
+        return "left"
+    c = np.array(cam, float)
+    dl = np.linalg.norm(np.array(j["left_hip"]) - c)
+    dr = np.linalg.norm(np.array(j["right_hip"]) - c)
+    return "left" if dl <= dr else "right"
+
+
+def truth_valid_flags(truth: dict[str, Any]) -> list[bool]:
+    """Frames in which the TRUE pose is in the stretch (the catalogue's engaged conditions on
+    the true projected angles) with no acted fault: the time a perfect measurement would count."""
+    from formcheck.stretches.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    out = []
+    for t in truth["frames"]:
+        sid, side = t.get("stretch"), t.get("side")
+        if sid is None or not t.get("in_frame", True) or t.get("fault") or side is None:
+            out.append(False)
+            continue
+        a = t["angles_2d"]
+        ok = True
+        for e in cat[sid].engaged:
+            if e.measure == "trunk_inclination_deg":
+                v = a["trunk_inclination_deg"]
+            else:
+                per = a[e.measure]
+                if side == "both":
+                    v = min(per.values()) if e.measure == "knee_extension_deg" else sum(per.values()) / 2
+                else:
+                    v = per[side if e.leg != "other" else ("right" if side == "left" else "left")]
+            if (e.min is not None and v < e.min) or (e.max is not None and v > e.max):
+                ok = False
+        out.append(ok)
+    return out
+
+
 def compare_clip(
     report: dict[str, Any], truth: dict[str, Any], rounded_deg: float
 ) -> dict[str, Any]:
@@ -90,10 +130,12 @@ def compare_clip(
             res["recog"].append(r["stretch"] == stretch)
             ok_side = r["side"] == side or (stretch in BOTH_SIDED and r["side"] == "both")
             res["side"].append(bool(ok_side))
-        if not (r["person"] and t.get("in_frame", True) and side in ("left", "right")):
+        if not (r["person"] and t.get("in_frame", True) and side in ("left", "right", "both")):
             continue
         a2 = t["angles_2d"]
-        k = side
+        # the working leg; with both legs working, the leg nearer the camera (the far one is
+        # hidden in a side view)
+        k = side if side != "both" else _near_from_truth(t, truth.get("camera", {}))
         knee_left_right = (r.get(f"knee_extension_{k}_deg"), a2["knee_extension_deg"][k])
         res["knee"].append(_f(knee_left_right[0]) - _f(knee_left_right[1]))
         res["hip"].append(_f(r.get(f"hip_angle_{k}_deg")) - _f(a2["hip_angle_deg"][k]))
@@ -113,15 +155,10 @@ def compare_clip(
     for fs, fe in faults:
         later = [w["start_s"] - fs for w in warns if fs - 0.5 <= w["start_s"] <= fe + 1.0]
         onsets.append(min(later) if later else math.inf)
-    # hold time: truth valid time = hold phase, no fault, in frame
+    # hold time: the time the true pose is in the stretch with no acted fault
     dt = np.diff(times + [times[-1] + (times[-1] - times[-2] if n > 1 else 0.0)])
-    truth_valid = float(
-        sum(
-            dt[i]
-            for i in range(n)
-            if tf[i].get("phase") == "hold" and not tf[i].get("fault") and tf[i].get("stretch")
-        )
-    )
+    flags = truth_valid_flags(truth)
+    truth_valid = float(sum(dt[i] for i in range(n) if flags[i]))
     pred_valid = float(sum(h["valid_s"] for h in report["holds"]))
     return {
         "view": view,

@@ -66,6 +66,7 @@ LIVE_PROMPTS = {
     "other_leg_lifted": "Keep the other leg flat on the floor",
     "legs_not_90": "Aim for about 90 degrees between your legs",
     "not_side_view": "Turn sideways to the camera",
+    "far_leg": "Turn around: stretched leg toward the camera",
 }
 #: most important first: the coach's order, without the note about other people in view
 LIVE_PRIORITY = tuple(k for k in PROMPT_PRIORITY if k != "several_people")

@@ -38,6 +38,7 @@ SITUATION_MESSAGES = {
     "out_of_frame": "Step back so your whole body is visible",
     "not_side_view": "Turn sideways to the camera so your back can be checked",
     "several_people": "Several people in view: following the main one",
+    "far_leg": "Turn around so the stretched leg is on the camera's side",
 }
 
 
@@ -372,6 +373,7 @@ PROMPT_PRIORITY = (
     "other_leg_lifted",
     "legs_not_90",
     "not_side_view",
+    "far_leg",
     "several_people",
 )
 
@@ -531,6 +533,19 @@ class Coach:
                 faults["out_of_frame"] = SITUATION_MESSAGES["out_of_frame"]
             if stretch is not None and m.view == "front":
                 faults["not_side_view"] = SITUATION_MESSAGES["not_side_view"]
+            # In side views MediaPipe often misplaces the far leg's knee onto the near leg
+            # (measured on the synthetic chair stretch: the far, straight knee read 146 vs 177);
+            # the stretched leg should face the camera. (Lying, the raised leg is seen above the
+            # other one wherever the camera is.)
+            if (
+                engaged
+                and posture != "lying"
+                and m.view == "side"
+                and side in SIDES
+                and m.near_side in SIDES
+                and side != m.near_side
+            ):
+                faults["far_leg"] = SITUATION_MESSAGES["far_leg"]
             if m.n_people > 1:
                 faults["several_people"] = SITUATION_MESSAGES["several_people"]
         active = self.debouncer.update(t, faults)
