@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from formcheck import __version__
 from formcheck.config import Settings
 from formcheck.metrics import MetricsComputer
+from formcheck.pose import to_rgb
 from formcheck.report import SCHEMA_VERSION
 from formcheck.sources import ImageSource, VideoSource, open_source
 from formcheck.stretches.coach import Coach, Verdict
@@ -332,8 +333,10 @@ def analyze(
     first_frame_s: float | None = None
     # Three stages overlap on videos: decoding (a thread), pose inference (a thread: MediaPipe
     # runs without the GIL) and, here, measurement, rules, report rows and drawing.
-    frames: Iterable[Any] = prefetch(src) if is_video else src
-    posed = (Posed(f, analyzer.pose.detect(f.image, f.t_s)) for f in frames)
+    frames: Iterable[Any] = (
+        prefetch((f, to_rgb(f.image)) for f in src) if is_video else ((f, None) for f in src)
+    )
+    posed = (Posed(f, analyzer.pose.detect(f.image, f.t_s, rgb)) for f, rgb in frames)
     stream: Iterable[Posed] = prefetch(posed, depth=2) if is_video else posed
     try:
         for frame, pf in stream:
@@ -357,7 +360,7 @@ def analyze(
         failure = "ran out of memory"
     finally:
         # stop the pose and decoding threads before the model and the source are released
-        for it in (stream, frames):
+        for it in (stream, posed, frames):
             if isinstance(it, Iterator):
                 it.close()  # type: ignore[attr-defined]
         if sink is not None:

@@ -147,6 +147,13 @@ def _torso_centre(xy: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.nanmean(xy[[11, 12, 23, 24]], axis=0)
 
 
+def to_rgb(image_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """BGR (OpenCV's order) to a contiguous RGB array, as MediaPipe takes it."""
+    import cv2
+
+    return cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+
+
 class SubjectTracker:
     """Choose the main subject among several detected people, consistently over time.
 
@@ -245,12 +252,19 @@ class PoseEstimator:
         self._last_count_t = -math.inf
         self._people = 0
 
-    def detect(self, image_bgr: NDArray[np.uint8], t_s: float) -> PoseFrame:
-        """Find the main subject's pose in one BGR frame taken at ``t_s`` seconds."""
+    def detect(
+        self, image_bgr: NDArray[np.uint8], t_s: float, rgb: NDArray[np.uint8] | None = None
+    ) -> PoseFrame:
+        """Find the main subject's pose in one BGR frame taken at ``t_s`` seconds.
+
+        ``rgb``, when given, is the same picture already in RGB order (the analysis converts it
+        in its decoding thread, off the inference path).
+        """
         import mediapipe as mp
 
         h, w = image_bgr.shape[:2]
-        rgb = np.ascontiguousarray(image_bgr[:, :, ::-1])
+        if rgb is None:
+            rgb = to_rgb(image_bgr)
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         quiet = self._quiet_frames > 0
         if quiet:
