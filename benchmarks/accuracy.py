@@ -82,9 +82,29 @@ def _near_from_truth(t: dict[str, Any], camera: dict[str, Any]) -> str:
     return "left" if dl <= dr else "right"
 
 
+def _truth_measure(a: dict[str, Any], measure: str, side: str, leg: str | None) -> float | None:
+    """A catalogue measure from the truth's projected angles (None when not available there)."""
+    if measure == "trunk_inclination_deg":
+        return a["trunk_inclination_deg"]
+    if measure not in ("knee_extension_deg", "hip_angle_deg", "leg_raise_deg", "legs_angle_deg"):
+        return None  # back_rounded, bouncing, hip height: covered by the acted fault
+    if measure == "legs_angle_deg":
+        if side == "both":
+            return None
+        other = "right" if side == "left" else "left"
+        return abs(a["leg_raise_deg"][side] - a["leg_raise_deg"][other])
+    per = a[measure]
+    if side == "both":
+        if leg == "other":
+            return None
+        return min(per.values()) if measure == "knee_extension_deg" else sum(per.values()) / 2
+    return per[side if leg != "other" else ("right" if side == "left" else "left")]
+
+
 def truth_valid_flags(truth: dict[str, Any]) -> list[bool]:
     """Frames in which the TRUE pose is in the stretch (the catalogue's engaged conditions on
-    the true projected angles) with no acted fault: the time a perfect measurement would count."""
+    the true projected angles), keeps the angle rules, and acts no fault: the time a perfect
+    measurement would count as valid."""
     from formcheck.stretches.catalogue import load_catalogue
 
     cat = load_catalogue()
@@ -96,16 +116,11 @@ def truth_valid_flags(truth: dict[str, Any]) -> list[bool]:
             continue
         a = t["angles_2d"]
         ok = True
-        for e in cat[sid].engaged:
-            if e.measure == "trunk_inclination_deg":
-                v = a["trunk_inclination_deg"]
-            else:
-                per = a[e.measure]
-                if side == "both":
-                    v = min(per.values()) if e.measure == "knee_extension_deg" else sum(per.values()) / 2
-                else:
-                    v = per[side if e.leg != "other" else ("right" if side == "left" else "left")]
-            if (e.min is not None and v < e.min) or (e.max is not None and v > e.max):
+        for c in (*cat[sid].engaged, *cat.rules_for(sid)):
+            v = _truth_measure(a, c.measure, side, c.leg)
+            if v is None:
+                continue
+            if (c.min is not None and v < c.min) or (c.max is not None and v > c.max):
                 ok = False
         out.append(ok)
     return out

@@ -404,7 +404,7 @@ class Coach:
         self.catalogue = catalogue or load_catalogue()
         self.options = options or CoachOptions()
         self.judge = BackRoundingJudge(calibration)
-        self.labels = LabelSmoother()
+        self.labels = LabelSmoother(window_s=0.6, hold_s=0.3)
         self.bounce = BounceDetector()
         self.debouncer = WarningDebouncer(self.options.warn_on_s, self.options.warn_off_s)
         self.timer = HoldTimer(
