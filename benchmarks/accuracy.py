@@ -167,7 +167,8 @@ def compare_clip(
     faults = _intervals([tf[i].get("fault") == "back_rounding" for i in range(n)], times)
     warns = [w for w in report["warnings"] if w["kind"] == "back_rounding"]
     onsets = []
-    for fs, fe in faults:
+    judgeable = view == "side" and not str(truth.get("stretch", "")).startswith("supine")
+    for fs, fe in faults if judgeable else []:
         later = [w["start_s"] - fs for w in warns if fs - 0.5 <= w["start_s"] <= fe + 1.0]
         onsets.append(min(later) if later else math.inf)
     # hold time: the time the true pose is in the stretch with no acted fault

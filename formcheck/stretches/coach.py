@@ -389,6 +389,7 @@ class CoachOptions:
     warn_on_s: float = 0.25
     warn_off_s: float = 0.5
     no_person_s: float = 1.0
+    engaged_memory_s: float = 2.0  # how long an unmeasurable frame keeps being "in the stretch"
     recognize: RecognizeOptions = field(default_factory=RecognizeOptions)
 
 
@@ -414,6 +415,8 @@ class Coach:
         )
         self._no_person_since: float | None = None
         self._last_t = 0.0
+        self._engaged_last = False
+        self._engaged_at = -math.inf
 
     # -- measures -------------------------------------------------------------------------
     @staticmethod
@@ -467,12 +470,16 @@ class Coach:
 
     def _engaged(
         self, conds: tuple[Engaged, ...], m: FrameMetrics, side: str | None, lay: Layout | None
-    ) -> bool:
+    ) -> bool | None:
+        """True / False, or None when a condition cannot be measured in this frame."""
+        unknown = False
         for e in conds:
             v = self.measure(e.measure, m, side, e.leg, lay, None, False)
-            if not isinstance(v, float) or not math.isfinite(v) or self._outside(v, e.min, e.max):
+            if not isinstance(v, float) or not math.isfinite(v):
+                unknown = True
+            elif self._outside(v, e.min, e.max):
                 return False
-        return True
+        return None if unknown else True
 
     # -- the chain ------------------------------------------------------------------------
     def update(self, m: FrameMetrics, mask: Any = None) -> Verdict:
@@ -509,7 +516,15 @@ class Coach:
         bouncing = False
         if stretch is not None:
             s = self.catalogue[stretch]
-            engaged = self._engaged(s.engaged, m, side, lay)
+            state = self._engaged(s.engaged, m, side, lay)
+            if state is None:
+                # a joint hidden for a moment (a rounding back hides the far knee, say) keeps
+                # the last known state for up to engaged_memory_s
+                recent = t - self._engaged_at <= self.options.engaged_memory_s
+                engaged = self._engaged_last and recent
+            else:
+                engaged = state
+                self._engaged_last, self._engaged_at = state, t
             if engaged:
                 bouncing = self.bounce.update(
                     t, self.leg_value(m, "hip_angle_deg", side, "working")
