@@ -114,7 +114,6 @@ class SessionRecorder:
     source_info: dict[str, Any]
     settings: Settings
     mode: str = "analyze"
-    frames: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     thumbnails: dict[str, str] = field(default_factory=dict)
     key_frames: dict[str, str] = field(default_factory=dict)
@@ -123,13 +122,30 @@ class SessionRecorder:
     _n_warnings: int = 0
     _hold_snaps: dict[tuple[str, str, int], tuple[float, str]] = field(default_factory=dict)
     n_people_max: int = 0
+    # Rows are kept compact (one key tuple, a value tuple per frame: about a third of a dict's
+    # memory), so a long live session grows by well under 1 MB a minute.
+    _keys: tuple[str, ...] | None = None
+    _rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def frames(self) -> list[dict[str, Any]]:
+        """The per-frame rows of the report (built on access)."""
+        keys = self._keys or ()
+        return [
+            {k: (list(v) if isinstance(v, tuple) else v) for k, v in zip(keys, row, strict=True)}
+            for row in self._rows
+        ]
 
     def add(
         self, v: Verdict, row: dict[str, Any], image: NDArray[np.uint8] | None, coach: Coach
     ) -> None:
-        self.frames.append(row)
-        self.n_people_max = max(self.n_people_max, int(row.get("_n_people", 0)))
-        row.pop("_n_people", None)
+        self.n_people_max = max(self.n_people_max, int(row.pop("_n_people", 0)))
+        keys = tuple(row)
+        if self._keys is None:
+            self._keys = keys
+        elif keys != self._keys:
+            raise ValueError(f"frame row keys changed: {keys} != {self._keys}")
+        self._rows.append(tuple(tuple(x) if isinstance(x, list) else x for x in row.values()))
         if image is None:
             return
         intervals = coach.debouncer.intervals
@@ -160,7 +176,8 @@ class SessionRecorder:
             snap = self._hold_snaps.get((best.stretch, best.side, best.rep))
             if snap:
                 self.key_frames["best_hold"] = snap[1]
-        if self.frames and not any(f["person"] for f in self.frames):
+        frames = self.frames
+        if frames and not any(f["person"] for f in frames):
             what = "image" if self.source_info.get("kind") == "image" else "video"
             self.notes.append(f"no person was found in the {what}")
         if self.n_people_max > 1:
@@ -173,7 +190,7 @@ class SessionRecorder:
         return {
             "schema_version": SCHEMA_VERSION,
             "source": self.source_info,
-            "frames": self.frames,
+            "frames": frames,
             "holds": hold_rows,
             "warnings": warn_rows,
             "session": {
@@ -188,7 +205,7 @@ class SessionRecorder:
                 "side_forced": self.settings.coach.side,
             },
             "summary": summarize(
-                hold_rows, warn_rows, self.frames, cat.hold_start_s, cat.reps_per_side
+                hold_rows, warn_rows, frames, cat.hold_start_s, cat.reps_per_side
             ),
             "events": events,
             "notes": self.notes,
