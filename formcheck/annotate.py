@@ -79,7 +79,15 @@ def _pt(p: NDArray[np.float64]) -> tuple[int, int]:
     return int(round(p[0])), int(round(p[1]))
 
 
-def _label(image, text, org, font, fs, t, color=NEUTRAL) -> None:  # type: ignore[no-untyped-def]
+def _label(
+    image: NDArray[np.uint8],
+    text: str,
+    org: tuple[int, int],
+    font: int,
+    fs: float,
+    t: int,
+    color: tuple[int, int, int] = NEUTRAL,
+) -> None:
     import cv2
 
     cv2.putText(image, text, org, font, fs, (0, 0, 0), t + 2, cv2.LINE_AA)
@@ -179,7 +187,8 @@ class VideoSink:
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._w = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), float(fps), size)
+        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+        self._w = cv2.VideoWriter(path, fourcc, float(fps), size)
         if not self._w.isOpened():
             raise OutputError(
                 f"cannot write the annotated video {path} (mp4v encoder unavailable?)"
@@ -194,7 +203,7 @@ class VideoSink:
         import cv2
 
         if (image.shape[1], image.shape[0]) != self.size:
-            image = cv2.resize(image, self.size)
+            image = np.asarray(cv2.resize(image, self.size), dtype=np.uint8)
         self._w.write(image)
 
     def submit(self, draw: Any, *args: Any) -> None:

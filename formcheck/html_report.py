@@ -131,7 +131,7 @@ def cite(seeds: Sequence[str]) -> str:
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`formcheck.report.atomic_write`)."""
-    return atomic_write(path, lambda fh: fh.write(text))
+    return atomic_write(Path(path), lambda fh: fh.write(text))
 
 
 # --- reading a saved report ----------------------------------------------------------------

@@ -146,7 +146,7 @@ def body_yaw_deg(world: NDArray[np.float64], xy: NDArray[np.float64]) -> float:
     )
     if not (np.isfinite(hip_w) and np.isfinite(torso)) or torso <= 0:
         return math.nan
-    ratio = min(hip_w / (0.6 * torso), 1.0)  # ~0.6 hip-width/torso-length facing the camera
+    ratio = min(float(hip_w) / (0.6 * float(torso)), 1.0)  # ~0.6 hip width / torso, facing
     return float(np.degrees(np.arccos(ratio)))
 
 

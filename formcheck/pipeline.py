@@ -204,9 +204,7 @@ class SessionRecorder:
                 "stretch_forced": self.settings.coach.stretch,
                 "side_forced": self.settings.coach.side,
             },
-            "summary": summarize(
-                hold_rows, warn_rows, frames, cat.hold_start_s, cat.reps_per_side
-            ),
+            "summary": summarize(hold_rows, warn_rows, frames, cat.hold_start_s, cat.reps_per_side),
             "events": events,
             "notes": self.notes,
             "thumbnails": self.thumbnails,

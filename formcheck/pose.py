@@ -151,7 +151,7 @@ def to_rgb(image_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """BGR (OpenCV's order) to a contiguous RGB array, as MediaPipe takes it."""
     import cv2
 
-    return cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    return np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 class SubjectTracker:

@@ -21,7 +21,9 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def shared_real() -> Path:
     if not SHARED_REAL.is_dir():
-        pytest.skip("../shared/data/real is not present (third-party photos; only in the team's checkout)")
+        pytest.skip(
+            "../shared/data/real is not present (third-party photos; only in the team's checkout)"
+        )
     return SHARED_REAL
 
 

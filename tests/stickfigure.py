@@ -66,7 +66,7 @@ def figure(
     xy[13] = xy[14] = elbow
     for i in (15, 16, 17, 18, 19, 20, 21, 22):
         xy[i] = wr
-    for k, (hip_i, knee_i, ankle_i, heel_i, foot_i) in enumerate(
+    for k, (_hip_i, knee_i, ankle_i, heel_i, foot_i) in enumerate(
         ((23, 25, 27, 29, 31), (24, 26, 28, 30, 32))
     ):
         kn = h + THIGH * _dir_down(thigh_deg[k])

@@ -17,7 +17,11 @@ FORMCHECK = [sys.executable, "-m", "formcheck"]
 
 def run_cli(*args, cwd=None, timeout=300):
     return subprocess.run(
-        [*FORMCHECK, *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT, timeout=timeout
+        [*FORMCHECK, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=timeout,
     )
 
 
@@ -64,7 +68,9 @@ def test_missing_model_path_is_one_line(tmp_path):
     import cv2
 
     cv2.imwrite(str(img), np.zeros((64, 64, 3), np.uint8))
-    r = run_cli("analyze", img, "--model", tmp_path / "missing.task", "--no-history", "--out", tmp_path)
+    r = run_cli(
+        "analyze", img, "--model", tmp_path / "missing.task", "--no-history", "--out", tmp_path
+    )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert "missing.task" in r.stderr
@@ -96,7 +102,10 @@ def test_photo_with_nobody_says_so(tmp_path):
 )
 def test_real_photos_straight_leg_stretches(shared_real, tmp_path, photo, stretch):
     out = tmp_path / "r.json"
-    assert main(["analyze", str(shared_real / photo), "--json", str(out), "--no-history", "--no-html"]) == 0
+    assert (
+        main(["analyze", str(shared_real / photo), "--json", str(out), "--no-history", "--no-html"])
+        == 0
+    )
     report = json.loads(out.read_text())
     assert report["schema_version"] == 1
     assert report["source"]["kind"] == "image"
@@ -112,7 +121,10 @@ def test_real_video_end_to_end_timestamps(shared_real, tmp_path):
     video = shared_real / "video_pushup_correct__kaiakol_computervision__001.mp4"  # 25 fps
     out = tmp_path / "v.json"
     ann = tmp_path / "v_annotated.mp4"
-    assert main(["analyze", str(video), "--json", str(out), "--annotate", str(ann), "--no-history"]) == 0
+    assert (
+        main(["analyze", str(video), "--json", str(out), "--annotate", str(ann), "--no-history"])
+        == 0
+    )
     report = json.loads(out.read_text())
     src = report["source"]
     assert src["kind"] == "video" and src["fps"] == pytest.approx(25.0)

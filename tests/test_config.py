@@ -47,7 +47,10 @@ min = 150
         ("[coach]\nstretch = 'yoga'\n", "stretch must be one of"),
         ("[stretch.standing_fold]\nhold_target_s = -5\n", "hold_target_s"),
         ("[stretch.standing_fold.rules.knee_straight]\nmin = 'high'\n", "must be a float"),
-        ("[stretch.unknown_stretch]\nhold_target_s = 5\n", "unknown setting 'stretch.unknown_stretch'"),
+        (
+            "[stretch.unknown_stretch]\nhold_target_s = 5\n",
+            "unknown setting 'stretch.unknown_stretch'",
+        ),
         ("this is = = not toml", "not valid TOML"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -91,10 +92,8 @@ def _install_sigterm() -> None:
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        pass
 
 
 def output_paths(input_path: str, args: argparse.Namespace) -> dict[str, Path]:
@@ -170,10 +169,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     if src["kind"] == "image" and report["frames"]:
         f = report["frames"][0]
         if f["person"]:
+            back = {True: "rounded", False: "not rounded"}.get(f["back_rounded"], "not judged")
             lines.append(
                 f"  stretch: {f['stretch'] or 'not recognised'} (side {f['side'] or '-'}); knee "
-                f"{_fmt(f['knee_extension_deg'])}, hip {_fmt(f['hip_angle_deg'])}, back "
-                f"{'rounded' if f['back_rounded'] else 'not rounded' if f['back_rounded'] is False else 'not judged'}"
+                f"{_fmt(f['knee_extension_deg'])}, hip {_fmt(f['hip_angle_deg'])}, back {back}"
             )
     warn: dict[str, list[float]] = {}
     for w in report["warnings"]:

@@ -267,10 +267,10 @@ class HoldTimer:
         dt = 0.0 if self._t is None else min(max(t_s - self._t, 0.0), self.max_dt_s)
         self._t = t_s
         h = self._cur
-        if h is not None and (stretch != h.stretch or (side or "both") != h.side):
-            if engaged and stretch is not None:
-                self._close()
-                h = None
+        switched = h is not None and (stretch != h.stretch or (side or "both") != h.side)
+        if switched and engaged and stretch is not None:
+            self._close()
+            h = None
         if h is not None and not engaged and t_s - h.last_engaged_s > self.exit_grace_s:
             self._close()
             h = None
