@@ -12,17 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import ConfigError, FormcheckError
+from formcheck.stretches.catalogue import STRETCH_IDS
 
 log = logging.getLogger(__name__)
 
-STRETCH_CHOICES = (
-    "standing_fold",
-    "standing_support",
-    "seated_floor",
-    "seated_chair",
-    "supine_raise",
-    "supine_wall",
-)
+STRETCH_CHOICES = STRETCH_IDS
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.stretches.catalogue import STRETCH_IDS
 from formcheck.synth.skeleton import (
     LUMBAR_SHARES,
     SIDES,
@@ -35,15 +36,8 @@ from formcheck.synth.skeleton import (
     two_bone_ik,
 )
 
-#: the stretch catalogue (ids as in formcheck/stretches)
-STRETCHES = (
-    "standing_fold",
-    "standing_support",
-    "seated_floor",
-    "seated_chair",
-    "supine_raise",
-    "supine_wall",
-)
+#: the stretch catalogue's ids
+STRETCHES = STRETCH_IDS
 #: stretches done with both legs at once by default
 BILATERAL = ("standing_fold", "seated_floor")
 FAULTS = ("back_rounding", "knee_bent", "bouncing", "out_of_frame")
