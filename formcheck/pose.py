@@ -11,6 +11,7 @@ Everything MediaPipe gives is kept: image landmarks (converted to pixels), world
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import logging
@@ -18,6 +19,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,39 +35,58 @@ log = logging.getLogger(__name__)
 N_LANDMARKS = 33
 
 
+_QUIET_LOCK = threading.Lock()
+_quiet_depth = 0
+_quiet_saved_fd: int | None = None
+_quiet_file: Any = None
+
+
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[list[str]]:
     """Silence MediaPipe's native (C++) log lines on file descriptor 2 for a while.
 
     MediaPipe and TFLite print INFO/WARNING lines straight to fd 2 when a model loads and on the
     first frames ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager requires..."),
-    which a user cannot act on. They are captured into the yielded list (logged at DEBUG) instead.
-    With ``FORMCHECK_NATIVE_LOGS=1`` nothing is hidden.
+    which a user cannot act on. They are logged at DEBUG instead. With
+    ``FORMCHECK_NATIVE_LOGS=1`` nothing is hidden. Safe to use from several threads at once:
+    the first one in redirects fd 2, the last one out restores it (the yielded list stays empty
+    for all but that last one, which gets the captured lines).
     """
+    global _quiet_depth, _quiet_saved_fd, _quiet_file
     captured: list[str] = []
     if os.environ.get("FORMCHECK_NATIVE_LOGS") == "1":
         yield captured
         return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield captured
-        return
-    with tempfile.TemporaryFile() as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield captured
-        finally:
-            with contextlib.suppress(OSError, ValueError):
+    with _QUIET_LOCK:
+        if _quiet_depth == 0:
+            try:
                 sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            text = tmp.read().decode("utf-8", "replace")
-            captured.extend(line for line in text.splitlines() if line.strip())
-            for line in captured:
-                log.debug("mediapipe: %s", line)
+                saved: int | None = os.dup(2)
+            except (OSError, ValueError):
+                saved = None
+            if saved is not None:
+                _quiet_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed when restored
+                os.dup2(_quiet_file.fileno(), 2)
+            _quiet_saved_fd = saved
+        _quiet_depth += 1
+    try:
+        yield captured
+    finally:
+        with _QUIET_LOCK:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_saved_fd is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    sys.stderr.flush()
+                os.dup2(_quiet_saved_fd, 2)
+                os.close(_quiet_saved_fd)
+                _quiet_saved_fd = None
+                _quiet_file.seek(0)
+                text = _quiet_file.read().decode("utf-8", "replace")
+                _quiet_file.close()
+                _quiet_file = None
+                captured.extend(line for line in text.splitlines() if line.strip())
+                for line in captured:
+                    log.debug("mediapipe: %s", line)
 
 
 @dataclass(frozen=True)
@@ -251,6 +272,8 @@ class PoseEstimator:
         self._counter: Any = None  # IMAGE-mode landmarker counting people, made on first use
         self._last_count_t = -math.inf
         self._people = 0
+        self._count_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._count_future: concurrent.futures.Future[int] | None = None
 
     def detect(
         self, image_bgr: NDArray[np.uint8], t_s: float, rgb: NDArray[np.uint8] | None = None
@@ -280,9 +303,19 @@ class PoseEstimator:
                 result = self._landmarker.detect(mp_image)
             frame = self._to_frame(result, t_s, w, h)
             if self.video and self.options.people_check_s > 0 and frame.person:
-                if t_s - self._last_count_t >= self.options.people_check_s:
+                # counted in a worker thread, off the inference path; the count is at most
+                # one check interval old
+                fut = self._count_future
+                if fut is not None and fut.done():
+                    self._people = fut.result() if fut.exception() is None else self._people
+                    self._count_future = fut = None
+                if fut is None and t_s - self._last_count_t >= self.options.people_check_s:
                     self._last_count_t = t_s
-                    self._people = self._count_people(mp_image)
+                    if self._count_pool is None:
+                        self._count_pool = concurrent.futures.ThreadPoolExecutor(
+                            1, thread_name_prefix="formcheck-people"
+                        )
+                    self._count_future = self._count_pool.submit(self._count_people, mp_image)
                 if self._people > frame.n_people:
                     frame = dataclasses.replace(frame, n_people=self._people)
         return frame
@@ -303,7 +336,8 @@ class PoseEstimator:
             )
             with quiet_native_stderr():
                 self._counter = PoseLandmarker.create_from_options(opts)
-        with quiet_native_stderr():
+                result = self._counter.detect(mp_image)  # the first call logs too
+        else:
             result = self._counter.detect(mp_image)
         return len(result.pose_landmarks or [])
 
@@ -333,6 +367,9 @@ class PoseEstimator:
         return PoseFrame(t_s, w, h, xy, z, vis, pres, world, mask, len(poses))
 
     def close(self) -> None:
+        if self._count_pool is not None:
+            self._count_pool.shutdown(wait=True)
+            self._count_pool = None
         self._landmarker.close()
         if self._counter is not None:
             self._counter.close()
