@@ -474,6 +474,21 @@ class TestPeople:
         people = [n for n in r["notes"] if "people were in view" in n]
         assert len(people) == 1, r["notes"]
 
+    def test_several_people_in_a_video(self, tmp_path: Path) -> None:
+        got = media.person_frames(n_max=150, width=480)
+        if got is None:
+            pytest.skip("no committed person sample (samples/standing_fold*.{jpg,mp4})")
+        img = got[0][-1]
+        h, w = img.shape[:2]
+        canvas = np.full((h, 2 * w, 3), 255, np.uint8)
+        canvas[:, :w] = img
+        canvas[:, w:] = img
+        # VIDEO mode tracks one person; the periodic IMAGE-mode count notices the second
+        video = media.write_video(tmp_path / "two.mp4", [canvas] * 90, 30.0)
+        r = analyze_report(video, tmp_path)
+        assert any("people were in view" in n for n in r["notes"]), r["notes"]
+        assert "several_people" in {w["kind"] for w in r["warnings"]}
+
 
 # --------------------------------------------------------------------------- Ctrl-C and SIGTERM
 
