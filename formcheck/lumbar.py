@@ -197,24 +197,64 @@ def lumbar_flexion_deg(
 
 
 class BackRoundingJudge:
-    """``update(flexion_deg, judgeable) -> bool | None`` with hysteresis around the threshold.
+    """``update(t_s, flexion_deg, judgeable, key) -> bool | None``: the back-rounding verdict.
 
-    None when the back cannot be judged (frontal view, no mask, NaN).
+    The calibrated estimate alone separates bodies poorly: a neutral back of one build can read
+    as high as a rounded back of another (docs/lumbar.md). So besides an absolute rule, the
+    judge keeps each person's *own* baseline per posture (``key``): the least flexed estimate
+    seen in the session (over ``baseline_window_s`` medians, so one glitch does not set it).
+    The back is rounded when the estimate rises ``relative_deg`` above that baseline (and is
+    above ``min_deg``), or exceeds ``absolute_deg`` whatever the baseline (with
+    ``relative_deg = 0`` the judge uses the calibration's plain ``threshold_deg``). Hysteresis of
+    ``cal.hysteresis_deg`` on both rules. None when the back cannot be judged.
     """
 
-    def __init__(self, cal: LumbarCalibration | None = None) -> None:
+    def __init__(
+        self,
+        cal: LumbarCalibration | None = None,
+        *,
+        relative_deg: float = 15.0,
+        absolute_deg: float = 35.0,
+        min_deg: float = 5.0,
+        baseline_window_s: float = 0.5,
+    ) -> None:
         self.cal = cal or load_calibration()
+        self.relative_deg = relative_deg
+        self.absolute_deg = absolute_deg
+        self.min_deg = min_deg
+        self.baseline_window_s = baseline_window_s
         self.reset()
 
     def reset(self) -> None:
         self._state = False
+        self._recent: dict[str, list[tuple[float, float]]] = {}
+        self._baseline: dict[str, float] = {}
 
-    def update(self, flexion_deg: float, judgeable: bool = True) -> bool | None:
+    def baseline(self, key: str | None = None) -> float:
+        return self._baseline.get(key or "", math.nan)
+
+    def update(
+        self,
+        t_s: float,
+        flexion_deg: float,
+        judgeable: bool = True,
+        key: str | None = None,
+    ) -> bool | None:
         if not judgeable or not math.isfinite(flexion_deg):
             return None
-        th, hy = self.cal.threshold_deg, self.cal.hysteresis_deg
-        if self._state:
-            self._state = flexion_deg > th - hy
-        else:
-            self._state = flexion_deg > th + hy
+        hy = self.cal.hysteresis_deg
+        sign = -1.0 if self._state else 1.0  # stay on until the value drops below - hysteresis
+        if self.relative_deg <= 0:
+            self._state = flexion_deg > self.cal.threshold_deg + sign * hy
+            return self._state
+        k = key or ""
+        recent = self._recent.setdefault(k, [])
+        recent.append((t_s, flexion_deg))
+        while recent and recent[0][0] < t_s - self.baseline_window_s:
+            recent.pop(0)
+        med = float(np.median([v for _, v in recent]))
+        base = min(self._baseline.get(k, med), med)
+        self._baseline[k] = base
+        rel = flexion_deg - base >= self.relative_deg + sign * hy and flexion_deg > self.min_deg
+        self._state = rel or flexion_deg > self.absolute_deg + sign * hy
         return self._state

@@ -509,7 +509,7 @@ class Coach:
         if judgeable:
             shape = measure_back(m.xy, mask, m.near_side)
             flex = lumbar_flexion_deg(shape, self.judge.cal, posture)
-        back = self.judge.update(flex, judgeable)
+        back = self.judge.update(t, flex, judgeable, posture)
 
         engaged = False
         faults: dict[str, str] = {}
