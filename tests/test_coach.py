@@ -224,3 +224,27 @@ def test_rests_and_side_switches_are_events():
     assert [e["kind"] for e in ev] == ["rest", "rest", "switch_side"]
     assert ev[0]["duration_s"] == 10.0
     assert ev[2]["from"] == "left" and ev[2]["to"] == "right"
+
+
+def test_back_judge_uses_the_persons_own_baseline():
+    from formcheck.lumbar import BackRoundingJudge, LumbarCalibration
+
+    judge = BackRoundingJudge(LumbarCalibration(hysteresis_deg=2.0))
+    t = [i / 30 for i in range(300)]
+    # a build whose neutral back reads 24 degrees: never "rounded" while it stays there
+    assert not any(judge.update(ti, 24.0, True, "chair_sitting") for ti in t[:150])
+    # rounding: 18 degrees above their own baseline -> rounded
+    assert judge.update(t[150], 42.0, True, "chair_sitting") is True
+    # back to neutral: off again (hysteresis)
+    assert judge.update(t[151], 25.0, True, "chair_sitting") is False
+    # not judgeable -> None
+    assert judge.update(t[152], 50.0, False, "chair_sitting") is None
+
+
+def test_back_judge_absolute_limit_without_baseline():
+    from formcheck.lumbar import BackRoundingJudge, LumbarCalibration
+
+    judge = BackRoundingJudge(LumbarCalibration(hysteresis_deg=2.0))
+    assert judge.update(0.0, 30.0, True, "standing") is False  # a photo: one frame
+    judge.reset()
+    assert judge.update(0.0, 40.0, True, "standing") is True
