@@ -457,7 +457,9 @@ class TestPeople:
             pytest.skip("the sample shows both legs equally; nothing to swap")
         assert sa != sb
 
-    def test_several_people(self, tmp_path: Path) -> None:
+    @staticmethod
+    def two_people() -> np.ndarray:
+        """Two copies of the sample person side by side."""
         got = media.person_frames(n_max=150, width=480)
         if got is None:
             pytest.skip("no committed person sample (samples/standing_fold*.{jpg,mp4})")
@@ -468,23 +470,18 @@ class TestPeople:
         canvas = np.full((h, 2 * w, 3), 255, np.uint8)
         canvas[:, :w] = img
         canvas[:, w:] = img
-        r = analyze_report(media.write_image(tmp_path / "two.jpg", canvas), tmp_path)
+        return canvas
+
+    def test_several_people(self, tmp_path: Path) -> None:
+        r = analyze_report(media.write_image(tmp_path / "two.jpg", self.two_people()), tmp_path)
         f = r["frames"][0]
         assert f["person"] is True, "formcheck follows one of the people"
         people = [n for n in r["notes"] if "people were in view" in n]
         assert len(people) == 1, r["notes"]
 
     def test_several_people_in_a_video(self, tmp_path: Path) -> None:
-        got = media.person_frames(n_max=150, width=480)
-        if got is None:
-            pytest.skip("no committed person sample (samples/standing_fold*.{jpg,mp4})")
-        img = got[0][-1]
-        h, w = img.shape[:2]
-        canvas = np.full((h, 2 * w, 3), 255, np.uint8)
-        canvas[:, :w] = img
-        canvas[:, w:] = img
         # VIDEO mode tracks one person; the periodic IMAGE-mode count notices the second
-        video = media.write_video(tmp_path / "two.mp4", [canvas] * 90, 30.0)
+        video = media.write_video(tmp_path / "two.mp4", [self.two_people()] * 90, 30.0)
         r = analyze_report(video, tmp_path)
         assert any("people were in view" in n for n in r["notes"]), r["notes"]
         assert "several_people" in {w["kind"] for w in r["warnings"]}
