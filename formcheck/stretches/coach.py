@@ -45,8 +45,8 @@ SITUATION_MESSAGES = {
 class BounceDetector:
     """Detects bouncing: oscillation of a signal (the hip angle) within a sliding window.
 
-    Bouncing = at least ``min_reversals`` direction changes of the (linearly detrended) signal,
-    each swing at least ``min_swing_deg``, within ``window_s`` seconds. ``update(t_s, x) ->
+    Bouncing = at least ``min_reversals`` direction changes of the signal, each swing at least
+    ``min_swing_deg``, within ``window_s`` seconds. ``update(t_s, x) ->
     bool``; NaN samples are skipped.
     """
 
@@ -72,10 +72,10 @@ class BounceDetector:
         t, v = arr[:, 0], arr[:, 1]
         if np.ptp(t) <= 0:
             return False
-        slope, icpt = np.polyfit(t, v, 1)
-        r = v - (slope * t + icpt)
-        # count swings with hysteresis (a zigzag): a reversal needs a move of min_swing_deg
-        # back from the last extreme
+        # Count swings of the raw signal with hysteresis (a zigzag): a reversal needs a move of
+        # min_swing_deg back from the last extreme. Not detrended: a steady lean further has no
+        # reversals, while a line fitted through "rise, then hold still" leaves a false wave.
+        r = v
         sw = self.min_swing_deg
         reversals = 0
         direction = 0
