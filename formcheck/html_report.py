@@ -487,6 +487,22 @@ class RefLine:
     label: str = ""
 
 
+def _ref_lines_svg(
+    ref_lines: Iterable[Any], lo: float, hi: float, left: float, pw: float, sy: Callable[[Any], Any]
+) -> list[str]:
+    """Dashed reference lines (with their labels) for the values between ``lo`` and ``hi``."""
+    out = []
+    for r in ref_lines:
+        if lo <= r.y <= hi:
+            yy = sy(r.y)
+            out.append(
+                f'<line class="ref" x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
+                f'<text class="ref-label" x="{left + pw - 4}" y="{yy - 4:.1f}" text-anchor="end">'
+                f"{esc(r.label)}</text>"
+            )
+    return out
+
+
 def nice_ticks(lo: float, hi: float, count: int = 5) -> np.ndarray:
     """Round tick values (1, 2, 2.5, 5 x 10^k steps) covering ``[lo, hi]``."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -638,14 +654,7 @@ def svg_line_chart(
             f'<text class="tick" x="{xx:.1f}" y="{top + ph + 16}" text-anchor="middle">'
             f"{esc(text)}</text>"
         )
-    for r in ref_lines:
-        if ylo <= r.y <= yhi:
-            yy = sy(r.y)
-            out.append(
-                f'<line class="ref" x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
-                f'<text class="ref-label" x="{left + pw - 4}" y="{yy - 4:.1f}" text-anchor="end">'
-                f"{esc(r.label)}</text>"
-            )
+    out.extend(_ref_lines_svg(ref_lines, ylo, yhi, left, pw, sy))
     out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
     for s, y in zip(series, ys, strict=True):
         px, py = sx(xs), sy(y)
@@ -728,14 +737,7 @@ def svg_bar_chart(
                 f'<text class="tick" x="{cx:.1f}" y="{top + ph + 16}" text-anchor="middle">'
                 f"{esc(text)}</text>"
             )
-    for r in ref_lines:
-        if 0 <= r.y <= yhi:
-            yy = sy(r.y)
-            out.append(
-                f'<line class="ref" x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
-                f'<text class="ref-label" x="{left + pw - 4}" y="{yy - 4:.1f}" text-anchor="end">'
-                f"{esc(r.label)}</text>"
-            )
+    out.extend(_ref_lines_svg(ref_lines, 0, yhi, left, pw, sy))
     out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
     out.append("</svg>")
     return "".join(out)

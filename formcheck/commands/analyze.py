@@ -33,6 +33,16 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-history", action="store_true", help="do not add the session to history")
 
 
+def add_output_options(p: argparse.ArgumentParser, *, json_help: str) -> None:
+    """Where the report goes: --out, --json, --no-html, --no-csv (analyze and live)."""
+    p.add_argument(
+        "--out", metavar="DIR", default="reports", help="output folder (default: reports)"
+    )
+    p.add_argument("--json", metavar="OUT", help=json_help)
+    p.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    p.add_argument("--no-csv", action="store_true", help="skip the per-frame CSV")
+
+
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "analyze",
@@ -41,13 +51,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "form rules, time the valid holds, and write the report (JSON, HTML, CSV).",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video (.mp4/.mov/...) or photo")
-    p.add_argument("--json", metavar="OUT", help="JSON report path (one input only)")
-    p.add_argument(
-        "--out", metavar="DIR", default="reports", help="output folder (default: reports)"
-    )
+    add_output_options(p, json_help="JSON report path (one input only)")
     p.add_argument("--annotate", metavar="OUT.mp4", help="write an annotated copy of the video")
-    p.add_argument("--no-html", action="store_true", help="skip the HTML report")
-    p.add_argument("--no-csv", action="store_true", help="skip the per-frame CSV")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="analyse N files at a time")
     add_common_options(p)

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from formcheck.commands.analyze import add_common_options
+from formcheck.commands.analyze import add_common_options, add_output_options
 from formcheck.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-window", action="store_true", help="no window: prompts as log lines")
     p.add_argument("--no-mirror", action="store_true", help="do not mirror the view")
     p.add_argument("--debug", action="store_true", help="show fps, latency and dropped frames")
-    p.add_argument(
-        "--out", metavar="DIR", default="reports", help="report folder (default: reports)"
-    )
-    p.add_argument("--json", metavar="OUT", help="JSON report path (default: DIR/live-TIME.json)")
-    p.add_argument("--no-html", action="store_true", help="skip the HTML report")
-    p.add_argument("--no-csv", action="store_true", help="skip the per-frame CSV")
+    add_output_options(p, json_help="JSON report path (default: DIR/live-TIME.json)")
     p.add_argument("--duration", type=float, metavar="S", help="end the session after S seconds")
     p.add_argument(
         "--screenshot",
