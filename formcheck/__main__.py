@@ -1,3 +1,3 @@
-from formcheck.cli import main
+from formcheck.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -42,9 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def entry() -> int:
+    """The ``formcheck`` program (console script and ``python -m formcheck``).
+
+    Unlike :func:`main`, which tests and other Python code call in-process, it silences native
+    log lines on file descriptor 2 for the whole run (``-v`` shows them; see
+    :mod:`formcheck.native_logs`).
+    """
+    return main(quiet_native=True)
+
+
+def main(argv: list[str] | None = None, *, quiet_native: bool = False) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if quiet_native:
+        from formcheck.native_logs import silence_native_stderr
+
+        silence_native_stderr(show=args.verbose > 0)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     func = getattr(args, "func", None)

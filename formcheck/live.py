@@ -19,10 +19,12 @@ drawing, and text is drawn after mirroring so it reads correctly.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -609,6 +611,10 @@ class LiveOptions:
     duration_s: float | None = None
     screenshot: str | None = None
     screenshot_after_s: float = 2.0
+    #: test hook: once the screenshot is saved (and shown), print ``screenshot-ready`` on stdout
+    #: and keep the window up until a line or EOF arrives on stdin (at most 60 s), so a test can
+    #: grab the X screen at a known moment instead of after a guessed delay
+    screenshot_hold: bool = False
     speed: float = 1.0
     retry_every_s: float = 1.0
     give_up_s: float = 10.0
@@ -910,6 +916,8 @@ class LiveSession:
                     and last_canvas is not None
                 ):
                     self._save_screenshot(opts.screenshot, last_canvas)
+                    if opts.screenshot_hold and window is not None:
+                        _hold_window(window, last_canvas)
         except KeyboardInterrupt:
             interrupted = True
             self.end_reason = "interrupted"
@@ -979,6 +987,25 @@ class LiveSession:
         else:
             log.warning("could not save the screenshot to %s", p)
             self.screenshot_saved = ""
+
+
+def _hold_window(window: _Window, canvas: NDArray[np.uint8], limit_s: float = 60.0) -> None:
+    """Keep ``canvas`` on screen until stdin gives a line or ends (see ``screenshot_hold``)."""
+    released = threading.Event()
+
+    def wait_for_stdin() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdin.readline()
+        released.set()
+
+    threading.Thread(target=wait_for_stdin, name="formcheck-hold", daemon=True).start()
+    window.show(canvas)
+    window.poll_key(50)
+    print("screenshot-ready", flush=True)
+    deadline = time.monotonic() + limit_s
+    while not released.is_set() and time.monotonic() < deadline:
+        window.show(canvas)
+        window.poll_key(20)
 
 
 def run_live(

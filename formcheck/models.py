@@ -539,6 +539,10 @@ def check_model_loads(path: str | os.PathLike[str]) -> None:
     """
     from mediapipe.tasks.python import BaseOptions, vision
 
+    from formcheck import stop_mediapipe_usage_logging
+
+    stop_mediapipe_usage_logging()  # before any landmarker: no usage reports (docs/privacy.md)
+
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=os.fspath(path)),
         running_mode=vision.RunningMode.IMAGE,

@@ -53,9 +53,11 @@ def quiet_native_stderr() -> Iterator[list[str]]:
     for all but that last one, which gets the captured lines).
     """
     global _quiet_depth, _quiet_saved_fd, _quiet_file
+    from formcheck import native_logs
+
     captured: list[str] = []
-    if os.environ.get("FORMCHECK_NATIVE_LOGS") == "1":
-        yield captured
+    if os.environ.get("FORMCHECK_NATIVE_LOGS") == "1" or native_logs.active():
+        yield captured  # shown on purpose, or already silenced for the whole process
         return
     with _QUIET_LOCK:
         if _quiet_depth == 0:
@@ -241,7 +243,10 @@ class PoseEstimator:
             VisionTaskRunningMode,
         )
 
+        from formcheck import stop_mediapipe_usage_logging
         from formcheck.models import resolve_model
+
+        stop_mediapipe_usage_logging()  # before any landmarker: no usage reports (docs/privacy.md)
 
         self.options = options or PoseOptions()
         self.video = video
@@ -370,10 +375,11 @@ class PoseEstimator:
         if self._count_pool is not None:
             self._count_pool.shutdown(wait=True)
             self._count_pool = None
-        self._landmarker.close()
-        if self._counter is not None:
-            self._counter.close()
-            self._counter = None
+        with quiet_native_stderr():  # mediapipe >= 1.2.3 logs when a landmarker is destroyed
+            self._landmarker.close()
+            if self._counter is not None:
+                self._counter.close()
+                self._counter = None
 
     def __enter__(self) -> PoseEstimator:
         return self

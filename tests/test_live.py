@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -540,13 +541,6 @@ def test_sigterm_ends_the_session_and_writes_a_partial_report(
 
 
 # --------------------------------------------------------------------------- real window
-def _free_display() -> int:
-    for n in range(99, 140):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 def read_xwd(data: bytes) -> np.ndarray | None:
     """A 24/32-bit TrueColor XWD dump (``xwd -root``) as a BGR array (None: other formats)."""
     hdr = struct.unpack(">25I", data[:100])
@@ -564,26 +558,28 @@ def read_xwd(data: bytes) -> np.ndarray | None:
 
 
 @pytest.fixture()
-def xvfb_display() -> str:
+def xvfb_display() -> Iterator[str]:
+    """A private X server; ready when it writes its display number (``-displayfd``), no polling."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install -y xvfb) - the window test needs it")
-    n = _free_display()
+    read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", f":{n}", "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_fd,),
     )
-    for _ in range(50):
-        if Path(f"/tmp/.X11-unix/X{n}").exists():
-            break
-        time.sleep(0.1)
-    else:
+    os.close(write_fd)
+    with os.fdopen(read_fd) as ready:
+        number = ready.readline().strip()  # blocks until the server is ready, or EOF if it died
+    if not number.isdigit():
         proc.kill()
         pytest.skip("Xvfb did not start")
+    display = f":{number}"
     # OpenCV's Qt backend needs the xcb libraries; without them it aborts the process
     probe = subprocess.run(
         [sys.executable, "-c", "import cv2; cv2.namedWindow('probe'); cv2.waitKey(1)"],
-        env=dict(os.environ, DISPLAY=f":{n}"),
+        env=dict(os.environ, DISPLAY=display),
         capture_output=True,
         text=True,
         timeout=60,
@@ -592,7 +588,7 @@ def xvfb_display() -> str:
         proc.terminate()
         tail = (probe.stderr.strip().splitlines() or ["?"])[-1]
         pytest.skip(f"OpenCV cannot open a window under Xvfb ({tail})")
-    yield f":{n}"
+    yield display
     proc.terminate()
     proc.wait(timeout=5)
 
@@ -618,24 +614,29 @@ def test_window_under_xvfb_shows_the_overlay(
             str(shot),
             "--screenshot-after",
             "1.5",
+            "--screenshot-hold",
         ),  # fmt: skip
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
         cwd=REPO,
     )
+    # the session prints "screenshot-ready" once the window shows the saved picture, and keeps
+    # it up until a line arrives on stdin: the X screen is grabbed at that known moment
+    assert proc.stdout is not None and proc.stdin is not None
+    ready = proc.stdout.readline().decode().strip()  # blocks until then (or EOF if it ended)
+    assert ready == "screenshot-ready", (ready, proc.stderr.read().decode(errors="replace"))
     x_shot = None
     if shutil.which("xwd"):
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not shot.exists() and proc.poll() is None:
-            time.sleep(0.1)
-        time.sleep(0.3)
         dump = subprocess.run(
             ["xwd", "-root", "-silent"], env=env, capture_output=True, timeout=20
         ).stdout
-        if dump:
-            x_shot = read_xwd(dump)
-    _, err = proc.communicate(timeout=60)
+        x_shot = read_xwd(dump) if dump else None
+    proc.stdin.write(b"\n")
+    proc.stdin.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
     assert proc.returncode == 0, err.decode(errors="replace")
     report = json.loads((tmp_path / "live.json").read_text())
     assert report["live"]["window"] is True

@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--screenshot-after", type=float, default=2.0, metavar="S", help=argparse.SUPPRESS
     )
+    p.add_argument("--screenshot-hold", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     add_common_options(p)
     p.set_defaults(func=run)
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         screenshot=args.screenshot,
         screenshot_after_s=args.screenshot_after,
+        screenshot_hold=args.screenshot_hold,
         speed=args.speed,
     )
     _install_sigterm()
