@@ -23,10 +23,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.lumbar import measure_back  # noqa: E402
-from formcheck.metrics import MetricsComputer  # noqa: E402
-from formcheck.pose import PoseEstimator, PoseOptions  # noqa: E402
-from formcheck.sources import open_source  # noqa: E402
+from formcheck.io.sources import open_source  # noqa: E402
+from formcheck.metrics.lumbar import measure_back  # noqa: E402
+from formcheck.metrics.measures import MetricsComputer  # noqa: E402
+from formcheck.pose.estimator import PoseEstimator, PoseOptions  # noqa: E402
 
 POSTURE = {
     "standing_fold": "standing",

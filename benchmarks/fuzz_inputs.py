@@ -1,7 +1,7 @@
 """Fuzz the input readers: random byte mutations of a small valid MP4, AVI, JPEG, PNG and TOML.
 
 Each mutated file goes through what ``formcheck analyze`` does with it before the pose model:
-:func:`formcheck.sources.open_source` and a full decode (videos, photos), or
+:func:`formcheck.io.sources.open_source` and a full decode (videos, photos), or
 :func:`formcheck.config.load_settings` (settings). The only acceptable outcomes are success or a
 :class:`formcheck.errors.FormcheckError`; any other exception is a bug, printed with the input
 that caused it (saved under ``--keep DIR``).
@@ -134,7 +134,7 @@ def mutate_text(text: str, rng: random.Random) -> str:
 
 def read_media(path: Path) -> int:
     """What analyze does with an input before the pose model: open it and decode every frame."""
-    from formcheck.sources import open_source
+    from formcheck.io.sources import open_source
 
     src = open_source(path)
     try:

@@ -69,8 +69,8 @@ def bare_loop(frames: list[np.ndarray], *, num_poses: int, masks: bool) -> dict[
         VisionTaskRunningMode,
     )
 
-    from formcheck.models import resolve_model
-    from formcheck.pose import quiet_native_stderr
+    from formcheck.io.native_logs import quiet_native_stderr
+    from formcheck.pose.provision import resolve_model
 
     opts = PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(resolve_model("full"))),
@@ -139,7 +139,7 @@ import time, sys
 t_start = float(sys.argv[2])
 from formcheck.config import Settings
 from formcheck.pipeline import Analyzer
-from formcheck.sources import VideoSource
+from formcheck.io.sources import VideoSource
 src = VideoSource(sys.argv[1])
 an = Analyzer(Settings(), video=True)
 for f in src:

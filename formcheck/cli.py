@@ -47,7 +47,7 @@ def entry() -> int:
 
     Unlike :func:`main`, which tests and other Python code call in-process, it silences native
     log lines on file descriptor 2 for the whole run (``-v`` shows them; see
-    :mod:`formcheck.native_logs`).
+    :mod:`formcheck.io.native_logs`).
     """
     return main(quiet_native=True)
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None, *, quiet_native: bool = False) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if quiet_native:
-        from formcheck.native_logs import silence_native_stderr
+        from formcheck.io.native_logs import silence_native_stderr
 
         silence_native_stderr(show=args.verbose > 0)
     level = logging.WARNING - 10 * min(args.verbose, 2)

@@ -2,8 +2,8 @@
 
 One commented TOML file (see ``docs/config.example.toml``) mirrors the CLI:
 
-    [pose]        model, num_poses, min_detection_confidence, ... (formcheck.pose.PoseOptions)
-    [metrics]     min_visibility, smooth, ...                  (formcheck.metrics.MetricsOptions)
+    [pose]        model, num_poses, min_detection_confidence, ... (pose.estimator.PoseOptions)
+    [metrics]     min_visibility, smooth, ...                  (metrics.measures.MetricsOptions)
     [coach]       stretch, side, warn_on_s, warn_off_s, ... (stretches.coach.CoachOptions)
     [recognize]   thresholds of stretch recognition            (RecognizeOptions)
     [defaults], [stretch.ID], [common]   overrides of formcheck/stretches/catalogue.toml
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import ConfigError
-from formcheck.metrics import MetricsOptions
-from formcheck.pose import PoseOptions
+from formcheck.metrics.measures import MetricsOptions
+from formcheck.pose.estimator import PoseOptions
 from formcheck.stretches.catalogue import STRETCH_IDS, Catalogue, load_catalogue
 from formcheck.stretches.coach import CoachOptions
 from formcheck.stretches.recognize import RecognizeOptions

@@ -27,10 +27,10 @@ from numpy.typing import NDArray
 
 from formcheck import __version__
 from formcheck.config import Settings
-from formcheck.metrics import MetricsComputer
-from formcheck.pose import to_rgb
-from formcheck.report import SCHEMA_VERSION
-from formcheck.sources import ImageSource, VideoSource, open_source
+from formcheck.io.sources import ImageSource, VideoSource, open_source
+from formcheck.metrics.measures import MetricsComputer
+from formcheck.pose.estimator import to_rgb
+from formcheck.report.schema import SCHEMA_VERSION
 from formcheck.stretches.coach import Coach, Verdict
 
 log = logging.getLogger(__name__)
@@ -291,7 +291,7 @@ class Analyzer:
     """Runs the chain frame by frame; shared by ``analyze()`` and the live loop."""
 
     def __init__(self, settings: Settings, *, video: bool) -> None:
-        from formcheck.pose import PoseEstimator
+        from formcheck.pose.estimator import PoseEstimator
 
         self.settings = settings
         self.pose = PoseEstimator(settings.pose, video=video)
@@ -331,7 +331,7 @@ def analyze(
     annot = sink = None
     try:
         if outputs.annotate_path:
-            from formcheck.annotate import FrameAnnotator, VideoSink
+            from formcheck.draw.annotators import FrameAnnotator, VideoSink
 
             annot = FrameAnnotator()
             sink = VideoSink(outputs.annotate_path, info.fps or 30.0, (info.width, info.height))

@@ -111,14 +111,14 @@ def write_outputs(
     report: dict[str, Any], paths: dict[str, Path], args: argparse.Namespace
 ) -> list[str]:
     """Write JSON (+HTML, CSV) and add the session to history; returns lines to print."""
-    from formcheck.report import write_json
+    from formcheck.report.schema import write_json
 
     lines = []
     write_json(report, paths["json"])
     written = [str(paths["json"])]
     if not args.no_html:
         try:
-            from formcheck.html_report import write_html_report
+            from formcheck.report.page import write_html_report
         except ImportError:  # pragma: no cover - during development
             pass
         else:
@@ -126,7 +126,7 @@ def write_outputs(
             written.append(str(paths["html"]))
     if not args.no_csv:
         try:
-            from formcheck.report_csv import write_frames_csv
+            from formcheck.report.csvfile import write_frames_csv
         except ImportError:  # pragma: no cover
             pass
         else:
@@ -135,7 +135,7 @@ def write_outputs(
     lines.append("  report: " + ", ".join(written))
     if not args.no_history:
         try:
-            from formcheck import history
+            from formcheck.history import store as history
         except ImportError:  # pragma: no cover
             pass
         else:
@@ -191,8 +191,8 @@ def _fmt(x: Any) -> str:
 def analyze_one(
     input_path: str, args: argparse.Namespace, settings: Any, progress: bool
 ) -> tuple[dict[str, Any], list[str]]:
+    from formcheck.io.atomic import check_writable
     from formcheck.pipeline import AnalyzeOutputs, analyze
-    from formcheck.report import check_writable
 
     paths = output_paths(input_path, args)
     for p in paths.values():

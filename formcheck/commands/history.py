@@ -98,14 +98,14 @@ def _fmt(value: Any, digits: int = 1, unit: str = "") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck import history
+    from formcheck.history import store as history
 
     action = args.action or "list"
     db_path = args.db or history.default_db_path()
     if action == "import":
         return _import(history, db_path, args.reports)
     if action == "html":
-        from formcheck.html_history import write_history_html
+        from formcheck.history.page import write_history_html
 
         create = db_path.exists()
         conn = history.open_db(db_path if create else ":memory:")
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(history: Any, db_path: Path, reports: Sequence[Path]) -> int:
-    from formcheck.report import load_report
+    from formcheck.report.schema import load_report
 
     conn = history.open_db(db_path)
     try:

@@ -61,12 +61,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck.audio import make_audio
     from formcheck.commands.analyze import _install_sigterm, summary_lines, write_outputs
     from formcheck.config import apply_cli, load_settings
-    from formcheck.live import LiveOptions, display_available, run_live
-    from formcheck.plan import apply_cli_to_plan, default_plan, load_plan
-    from formcheck.report import check_writable
+    from formcheck.io.atomic import check_writable
+    from formcheck.live.audio import make_audio
+    from formcheck.live.plan import apply_cli_to_plan, default_plan, load_plan
+    from formcheck.live.session import LiveOptions, display_available, run_live
 
     settings = apply_cli(load_settings(args.config), args)
     if args.duration is not None and not args.duration > 0:

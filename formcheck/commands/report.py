@@ -39,9 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck.html_report import write_html_report
-    from formcheck.report import load_report
-    from formcheck.report_csv import write_frames_csv
+    from formcheck.report.csvfile import write_frames_csv
+    from formcheck.report.page import write_html_report
+    from formcheck.report.schema import load_report
 
     report = load_report(args.report)
     html_path = args.html or args.report.with_suffix(".html")

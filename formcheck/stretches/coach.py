@@ -9,7 +9,7 @@ Stateful pieces follow one pattern: ``update(...)`` per frame with the frame tim
   lasted ``on_s`` and end after it has been gone ``off_s`` (no flicker), recording intervals.
 - :class:`HoldTimer` times holds per stretch, side and rep; only time in the stretch with valid
   form counts; a fault pauses it; leaving the position for longer than the grace ends it.
-- :class:`Coach` runs the whole chain on :class:`formcheck.metrics.FrameMetrics`.
+- :class:`Coach` runs the whole chain on :class:`formcheck.metrics.measures.FrameMetrics`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.lumbar import BackRoundingJudge, LumbarCalibration, lumbar_flexion_deg, measure_back
-from formcheck.metrics import SIDES, FrameMetrics
+from formcheck.metrics.lumbar import (
+    BackRoundingJudge,
+    LumbarCalibration,
+    lumbar_flexion_deg,
+    measure_back,
+)
+from formcheck.metrics.measures import SIDES, FrameMetrics
 from formcheck.stretches.catalogue import Catalogue, Engaged, Rule, load_catalogue
 from formcheck.stretches.recognize import (
     LabelSmoother,
@@ -331,7 +336,7 @@ class Verdict:
     prompt: str | None  # the one message to show now
 
     def as_report(self, m: FrameMetrics) -> dict[str, Any]:
-        from formcheck.report import clean_number as c
+        from formcheck.report.schema import clean_number as c
 
         side = self.side
         return {

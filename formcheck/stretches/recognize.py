@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck import geometry as g
-from formcheck.metrics import SIDES, FrameMetrics
+from formcheck.metrics import geometry as g
+from formcheck.metrics.measures import SIDES, FrameMetrics
 
 
 @dataclass(frozen=True)

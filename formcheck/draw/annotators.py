@@ -1,0 +1,249 @@
+"""Drawing: the skeleton, angle readouts and the coaching panel on a frame.
+
+Annotators are configured once, then ``annotate(frame, ...) -> frame`` draws on a copy. The
+same drawing serves the ``--annotate`` video and the live window, which adds its own large hold
+timer and prompt (formcheck/live.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.metrics import geometry as g
+from formcheck.metrics.measures import SIDES, FrameMetrics
+from formcheck.stretches.coach import Verdict
+
+GOOD = (80, 200, 80)  # BGR
+BAD = (40, 40, 230)
+WARN = (0, 170, 255)
+NEUTRAL = (235, 235, 235)
+DIM = (150, 150, 150)
+
+
+def _fmt(x: float) -> str:
+    return "--" if not math.isfinite(x) else f"{x:.0f}"
+
+
+@dataclass
+class SkeletonAnnotator:
+    """Skeleton lines and joints; the working leg drawn thicker in its form colour."""
+
+    thickness_scale: float = 1.0
+
+    def annotate(self, image: NDArray[np.uint8], m: FrameMetrics, v: Verdict | None) -> None:
+        import cv2
+
+        if not m.person:
+            return
+        h, w = image.shape[:2]
+        t = max(1, int(round(min(w, h) / 240 * self.thickness_scale)))
+        xy = m.xy
+        working = {v.side} if v is not None and v.side in SIDES else set()
+        if v is not None and v.side == "both":
+            working = set(SIDES)
+        leg_color = GOOD if (v is None or not v.faults) else BAD
+        for a, b in g.SKELETON_EDGES:
+            p, q = xy[a], xy[b]
+            if not (np.isfinite(p).all() and np.isfinite(q).all()):
+                continue
+            side = (
+                "left"
+                if a in (23, 25, 27, 29, 31)
+                else "right"
+                if a in (24, 26, 28, 30, 32)
+                else None
+            )
+            on_leg = side in working and b in (25, 26, 27, 28, 29, 30, 31, 32)
+            color = leg_color if on_leg else NEUTRAL
+            cv2.line(image, _pt(p), _pt(q), color, t * (2 if on_leg else 1), cv2.LINE_AA)
+        for i in range(11, 33):
+            if np.isfinite(xy[i]).all():
+                cv2.circle(image, _pt(xy[i]), t + 1, NEUTRAL, -1, cv2.LINE_AA)
+        # readouts at the working knee(s) and hip(s)
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        fs = max(0.4, min(w, h) / 900)
+        for side in working or ({m.near_side} if m.near_side else set()):
+            k = SIDES.index(side)
+            _, hip, knee, *_ = g.LEG_JOINTS[side]
+            for idx, val in ((knee, m.knee_extension_deg[k]), (hip, m.hip_angle_deg[k])):
+                if np.isfinite(xy[idx]).all() and math.isfinite(val):
+                    _label(image, f"{val:.0f}", _pt(xy[idx] + [8 * t, -8 * t]), font, fs, t)
+
+
+def _pt(p: NDArray[np.float64]) -> tuple[int, int]:
+    return int(round(p[0])), int(round(p[1]))
+
+
+def _label(
+    image: NDArray[np.uint8],
+    text: str,
+    org: tuple[int, int],
+    font: int,
+    fs: float,
+    t: int,
+    color: tuple[int, int, int] = NEUTRAL,
+) -> None:
+    import cv2
+
+    cv2.putText(image, text, org, font, fs, (0, 0, 0), t + 2, cv2.LINE_AA)
+    cv2.putText(image, text, org, font, fs, color, t, cv2.LINE_AA)
+
+
+STRETCH_NAMES = {
+    "standing_fold": "Standing fold",
+    "standing_support": "Heel on support",
+    "seated_floor": "Seated (floor)",
+    "seated_chair": "Seated (chair)",
+    "supine_raise": "Lying leg raise",
+    "supine_wall": "Leg up the wall",
+}
+
+
+@dataclass
+class PanelAnnotator:
+    """A status panel: stretch and side, knee / hip angles, back state, hold timer, prompt."""
+
+    scale: float = 1.0
+
+    def annotate(self, image: NDArray[np.uint8], v: Verdict) -> None:
+        import cv2
+
+        h, w = image.shape[:2]
+        fs = max(0.45, min(w, h) / 700) * self.scale
+        t = max(1, int(round(fs * 1.6)))
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        line_h = int(28 * fs) + 6
+        lines: list[tuple[str, tuple[int, int, int]]] = []
+        if not v.person:
+            lines.append(("No person in view", WARN))
+        else:
+            name = STRETCH_NAMES.get(v.stretch or "", "Not in a stretch")
+            side = f" - {v.side}" if v.side else ""
+            lines.append((f"{name}{side}", NEUTRAL))
+            knee_ok = "knee_bent" not in v.warnings
+            lines.append((f"Knee {_fmt(v.knee_extension_deg)}", GOOD if knee_ok else BAD))
+            lines.append((f"Hip {_fmt(v.hip_angle_deg)}", NEUTRAL))
+            if v.back_rounded is None:
+                lines.append(("Back: not judged", DIM))
+            else:
+                rounded = v.back_rounded
+                lines.append(
+                    ("Back: rounded" if rounded else "Back: straight", BAD if rounded else GOOD)
+                )
+            if v.hold.active:
+                col = GOOD if v.valid else WARN
+                lines.append((f"Hold {v.hold.valid_s:4.1f} / {v.hold.target_s:.0f} s", col))
+        box_w = int(max(len(s) for s, _ in lines) * 15 * fs) + 20
+        overlay = image.copy()
+        cv2.rectangle(overlay, (0, 0), (box_w, line_h * len(lines) + 12), (0, 0, 0), -1)
+        cv2.addWeighted(overlay, 0.55, image, 0.45, 0, dst=image)
+        for i, (text, color) in enumerate(lines):
+            cv2.putText(image, text, (10, line_h * (i + 1)), font, fs, color, t, cv2.LINE_AA)
+        if v.prompt:
+            (tw, th), _ = cv2.getTextSize(v.prompt, font, fs, t)
+            y = h - 14
+            cv2.rectangle(image, (0, y - th - 14), (w, h), (0, 0, 0), -1)
+            x = max(8, (w - tw) // 2)
+            cv2.putText(image, v.prompt, (x, y - 4), font, fs, WARN, t, cv2.LINE_AA)
+
+
+class FrameAnnotator:
+    """Skeleton plus panel, on a copy of the frame."""
+
+    def __init__(self) -> None:
+        self.skeleton = SkeletonAnnotator()
+        self.panel = PanelAnnotator()
+
+    def annotate(self, image: NDArray[np.uint8], m: FrameMetrics, v: Verdict) -> NDArray[np.uint8]:
+        out = image.copy()
+        self.skeleton.annotate(out, m, v)
+        self.panel.annotate(out, v)
+        return out
+
+
+class VideoSink:
+    """Writes frames to an .mp4 (OpenCV's mp4v codec) at the source's frame rate.
+
+    ``write(image)`` encodes at once; ``submit(draw, *args)`` hands ``draw(*args) -> image`` to
+    a background thread that draws and encodes in order (so drawing and encoding overlap with
+    pose inference), with a short queue that blocks when full. ``close()`` drains the queue.
+    """
+
+    def __init__(
+        self, path: str, fps: float, size: tuple[int, int], *, queue_size: int = 8
+    ) -> None:
+        import cv2
+
+        from formcheck.errors import OutputError
+        from formcheck.io.atomic import check_writable
+
+        check_writable(path)
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+        self._w = cv2.VideoWriter(path, fourcc, float(fps), size)
+        if not self._w.isOpened():
+            raise OutputError(
+                f"cannot write the annotated video {path} (mp4v encoder unavailable?)"
+            )
+        self.size = size
+        self._queue_size = queue_size
+        self._q: Any = None
+        self._thread: Any = None
+        self._error: BaseException | None = None
+
+    def write(self, image: NDArray[np.uint8]) -> None:
+        import cv2
+
+        if (image.shape[1], image.shape[0]) != self.size:
+            image = np.asarray(cv2.resize(image, self.size), dtype=np.uint8)
+        self._w.write(image)
+
+    def submit(self, draw: Any, *args: Any) -> None:
+        import queue
+        import threading
+
+        if self._error is not None:
+            raise self._error
+        if self._thread is None:
+            self._q = queue.Queue(maxsize=self._queue_size)
+            self._thread = threading.Thread(
+                target=self._run, name="formcheck-annotate", daemon=True
+            )
+            self._thread.start()
+        self._q.put((draw, args))
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            draw, args = item
+            try:
+                self.write(draw(*args))
+            except BaseException as err:  # reported on the next submit / close
+                self._error = err
+                return
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._q.put(None)
+            self._thread.join()
+            self._thread = None
+        self._w.release()
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
+
+    def __enter__(self) -> VideoSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

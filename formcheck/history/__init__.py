@@ -1,0 +1,1 @@
+"""The history of sessions: the SQLite store and its HTML page."""

@@ -1,0 +1,316 @@
+"""The history page: adherence, left/right balance, hold progression and range of motion.
+
+One self-contained HTML file built from the history database (:mod:`formcheck.history.store`), with
+the same page shell, CSS and SVG plotting as the session report (:mod:`formcheck.report.page`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck import __version__
+from formcheck.history import store as history
+from formcheck.io.atomic import atomic_write_text
+from formcheck.report.page import (
+    BALANCE_RATIO,
+    Advice,
+    RefLine,
+    Series,
+    advice_html,
+    balance_bar_html,
+    esc,
+    fmt_clock,
+    html_page,
+    legend_html,
+    sources_html,
+    stretch_name,
+    svg_bar_chart,
+    svg_line_chart,
+    table_html,
+    tiles_html,
+)
+
+#: the range-of-motion measure that shows progress in each stretch: (column, title, better)
+ROM_MEASURES = {
+    "standing_fold": [("best_hip_angle_deg", "Best hip angle (lower = deeper fold)", "lower")],
+    "supine_raise": [("best_leg_raise_deg", "Best leg raise (higher = better)", "higher")],
+}
+_ROM_DEFAULT = [
+    ("best_hip_angle_deg", "Best hip angle (lower = deeper fold)", "lower"),
+    ("best_leg_raise_deg", "Best leg raise (higher = better)", "higher"),
+]
+
+
+def _day_label(day: str) -> str:
+    d = dt.date.fromisoformat(day)
+    return f"{d.strftime('%b')} {d.day}"
+
+
+def _by_day(rows: list[dict[str, Any]], dates: list[str], stretch: str, key: str) -> np.ndarray:
+    index = {d: i for i, d in enumerate(dates)}
+    y = np.full(len(dates), np.nan)
+    for r in rows:
+        if r["stretch"] == stretch and r["day"] in index and r[key] is not None:
+            y[index[r["day"]]] = float(r[key])
+    return y
+
+
+def _history_advice(
+    adh: list[dict[str, Any]], bal: dict[str, Any], prog: list[dict[str, Any]]
+) -> list[Advice]:
+    out = []
+    active = [a for a in adh if a["sessions"] > 0]
+    mean = sum(a["sessions"] for a in adh) / len(adh) if adh else 0.0
+    if mean < history.SESSIONS_PER_DAY_GOAL:
+        out.append(
+            Advice(
+                "twice_a_day",
+                "Twice a day",
+                f"You stretched on {len(active)} of the last {len(adh)} days, "
+                f"{mean:.1f} sessions a day on average. Aim for two a day; tie it to something "
+                "you already do twice daily, such as brushing your teeth.",
+                ("003", "004"),
+            )
+        )
+    else:
+        out.append(
+            Advice(
+                "twice_a_day",
+                "Twice a day: on track",
+                f"{mean:.1f} sessions a day on average.",
+                ("003", "004"),
+                "good",
+            )
+        )
+    ratio = bal["ratio"]
+    if math.isfinite(ratio) and ratio < BALANCE_RATIO:
+        weak = "left" if bal["left"] < bal["right"] else "right"
+        out.append(
+            Advice(
+                "both_sides",
+                "Stretch both sides equally",
+                f"Good-form hold time: left {bal['left']:.0f} s, right {bal['right']:.0f} s. "
+                f"Give the {weak} leg more holds.",
+                ("002", "003"),
+            )
+        )
+    best = max((r["best_hold_s"] or 0.0 for r in prog), default=0.0)
+    if prog and best < 30.0:
+        out.append(
+            Advice(
+                "progress_hold",
+                "Progress the hold from 10 s toward 30 s",
+                f"Your best good-form hold in this period was {best:.0f} s.",
+                ("004",),
+            )
+        )
+    return out
+
+
+def render_history_html(
+    db: sqlite3.Connection | str | os.PathLike[str] | None,
+    *,
+    days: int = history.DEFAULT_DAYS,
+    today: dt.date | None = None,
+    title: str = "formcheck history",
+    db_label: str | None = None,
+) -> str:
+    """The history page of the last ``days`` days as a self-contained HTML document.
+
+    Parameters
+    ----------
+    db : sqlite3.Connection or path-like or None
+        The history database (None = the default one).
+    days : int
+        Length of the window, ending ``today`` (default: the local date).
+    title : str
+        Page title (escaped).
+    db_label : str, optional
+        How to name the database on the page (default its path, when ``db`` is one).
+    """
+    today = today or dt.date.today()
+    adh = history.adherence(db, days=days, today=today)
+    bal = history.side_balance(db, days=days, today=today)
+    prog = history.hold_progression(db, days=days, today=today)
+    rom = history.rom_trend(db, days=days, today=today)
+    sessions = history.list_sessions(db, days=days, today=today)
+    dates = [a["day"] for a in adh]
+    labels = [_day_label(d) for d in dates]
+    x = np.arange(len(dates), dtype=float)
+    step = max(1, math.ceil(len(dates) / 14))
+    x_ticks = [(float(i), labels[i]) for i in range(0, len(dates), step)]
+    x_range = (-0.5, len(dates) - 0.5)
+    if db_label is None and not isinstance(db, sqlite3.Connection):
+        db_label = str(db if db is not None else history.default_db_path())
+
+    meta = f"<b>Period</b> {esc(dates[0])} to {esc(dates[-1])} ({days} days)"
+    if db_label:
+        meta += f" &nbsp;·&nbsp; <b>Database</b> {esc(db_label)}"
+    body = [f'<header class="page"><h1>{esc(title)}</h1><div class="meta">{meta}</div></header>']
+
+    n_sessions = sum(a["sessions"] for a in adh)
+    active_days = sum(1 for a in adh if a["sessions"] > 0)
+    goal_days = sum(1 for a in adh if a["met"])
+    best = max((r["best_hold_s"] or 0.0 for r in prog), default=0.0)
+    ratio = bal["ratio"]
+    body.append(
+        tiles_html(
+            [
+                (f"{n_sessions}", "stretching sessions", ""),
+                (f"{active_days} / {days}", "days stretched", ""),
+                (f"{goal_days}", "days with 2+ sessions", "good" if goal_days else "warn"),
+                (f"{best:.0f} s", "best good-form hold", "good" if best >= 30 else "warn"),
+                (
+                    "—" if not math.isfinite(ratio) else f"{ratio:.0%}",
+                    "left/right balance",
+                    "" if not math.isfinite(ratio) else "good" if ratio >= BALANCE_RATIO else "bad",
+                ),
+            ]
+        )
+    )
+    if not sessions:
+        body.append(
+            '<section class="card"><h2>No sessions yet</h2><p class="muted">Import reports with '
+            "<code>formcheck history import REPORT.json</code>.</p></section>"
+        )
+
+    body.append(
+        '<section class="card"><h2>Adherence</h2>'
+        '<p class="muted">Stretching sessions per day; the goal is twice a day.</p>'
+        + svg_bar_chart(
+            labels,
+            [Series("sessions", np.array([a["sessions"] for a in adh], float), "s-good")],
+            ref_lines=[RefLine(history.SESSIONS_PER_DAY_GOAL, "goal: twice a day")],
+            label="sessions per day",
+            max_labels=14,
+        )
+        + "</section>"
+    )
+    body.append(
+        '<section class="card"><h2>Left / right balance</h2>'
+        + balance_bar_html(bal["left"], bal["right"])
+        + legend_html([("s-left", "left"), ("s-right", "right")])
+        + svg_bar_chart(
+            labels,
+            [
+                Series("left", np.array([p["left"] for p in bal["per_day"]]), "s-left"),
+                Series("right", np.array([p["right"] for p in bal["per_day"]]), "s-right"),
+            ],
+            y_unit=" s",
+            label="good-form hold seconds per side per day",
+            max_labels=14,
+        )
+        + "</section>"
+    )
+
+    stretches = sorted({r["stretch"] for r in prog})
+    prog_blocks = []
+    for stretch in stretches:
+        prog_blocks.append(
+            f'<div class="chart-block"><p class="chart-title">{esc(stretch_name(stretch))}</p>'
+            + svg_line_chart(
+                x,
+                [
+                    Series(
+                        "best hold", _by_day(prog, dates, stretch, "best_hold_s"), "s-good", True
+                    ),
+                    Series(
+                        "mean hold", _by_day(prog, dates, stretch, "mean_hold_s"), "s-mean", True
+                    ),
+                ],
+                ref_lines=[RefLine(30.0, "30 s target"), RefLine(10.0, "10 s start")],
+                x_range=x_range,
+                x_ticks=x_ticks,
+                y_unit=" s",
+                label=f"hold progression, {stretch_name(stretch)}",
+            )
+            + "</div>"
+        )
+    body.append(
+        '<section class="card"><h2>Hold progression</h2>'
+        + legend_html(
+            [
+                ("s-good", "best good-form hold"),
+                ("s-mean", "mean hold"),
+                ("ref", "10 s start, 30 s target"),
+            ]
+        )
+        + ("".join(prog_blocks) or '<p class="muted">No holds in this period.</p>')
+        + "</section>"
+    )
+
+    rom_blocks = []
+    for stretch in sorted({r["stretch"] for r in rom}):
+        for key, measure, _better in ROM_MEASURES.get(stretch, _ROM_DEFAULT):
+            y = _by_day(rom, dates, stretch, key)
+            if not np.isfinite(y).any():
+                continue
+            rom_blocks.append(
+                f'<div class="chart-block"><p class="chart-title">{esc(stretch_name(stretch))}: '
+                f"{esc(measure)}</p>"
+                + svg_line_chart(
+                    x,
+                    [Series(measure, y, "s1", True)],
+                    x_range=x_range,
+                    x_ticks=x_ticks,
+                    y_unit="°",
+                    label=f"{measure}, {stretch_name(stretch)}",
+                )
+                + "</div>"
+            )
+    body.append(
+        '<section class="card"><h2>Range of motion</h2>'
+        '<p class="muted">Measured in good-form hold frames only.</p>'
+        + ("".join(rom_blocks) or '<p class="muted">No measurements in this period.</p>')
+        + "</section>"
+    )
+    body.append(
+        '<section class="card"><h2>Advice</h2>'
+        + advice_html(_history_advice(adh, bal, prog))
+        + "</section>"
+    )
+
+    rows = []
+    for s in sessions:
+        flags = '<span class="chip warn">partial</span>' if s["partial"] else ""
+        rows.append(
+            [
+                f"{s['id']}",
+                esc(str(s["started_at"])[:16].replace("T", " ")),
+                esc(s["mode"] or ""),
+                esc(fmt_clock(float(s["duration_s"] or 0.0))[:-2]),
+                f"{s['completed']} / {s['holds']}",
+                f"{s['valid_left_s']:.0f} / {s['valid_right_s']:.0f} s",
+                f"{s['form_faults']}",
+                esc(Path(s["source_path"] or "").name or "—") + " " + flags,
+            ]
+        )
+    if rows:
+        body.append(
+            '<section class="card"><h2>Sessions</h2>'
+            + table_html(
+                ["#", "Started", "Mode", "Length", "Completed", "Left / right", "Faults", "Source"],
+                rows,
+                num=(0, 3, 4, 5, 6),
+            )
+            + "</section>"
+        )
+    body.append(sources_html())
+    body.append(f"<footer>Made by formcheck {esc(__version__)}. Not medical advice.</footer>")
+    return html_page(title, "".join(body))
+
+
+def write_history_html(
+    db: sqlite3.Connection | str | os.PathLike[str] | None,
+    path: str | os.PathLike[str],
+    **kwargs: Any,
+) -> Path:
+    """Render the history page (see :func:`render_history_html`) and write it atomically."""
+    return atomic_write_text(path, render_history_html(db, **kwargs))

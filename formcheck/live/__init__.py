@@ -1,0 +1,1 @@
+"""Live coaching: capture, window, audio cues, guided plans, the session loop."""

@@ -1,0 +1,264 @@
+"""The lumbar curve (back rounding) from the segmentation mask's back outline.
+
+MediaPipe has no spine landmarks, and the shoulder-hip-knee angle cannot tell a hip hinge from a
+rounded back: both close it. What the picture does show, in a side view, is the outline of the
+back. formcheck measures it like this:
+
+1. The chord from the hip (H) to the shoulder (S) of the side nearer the camera, and its normal
+   pointing to the *back* (away from the face: the nose is always on the front side of the
+   chord, standing, folded, sitting or lying).
+2. For stations ``t`` along the chord (0 = hip, 1 = shoulder), the distance ``d(t)`` from the
+   chord to where the mask ends along that normal: the back's outline.
+3. A parabola fitted to ``d(t)`` over the trunk gives the outline's sagitta ``s`` (its bulge
+   beyond the straight line through its ends); the bend of the outline is the central angle of
+   the arc with that sagitta, ``4 atan(2 s / chord)`` degrees. A flat back with its normal
+   lumbar curve gives a slightly hollow outline (negative), a rounded back a bulge (positive).
+4. Landmark cues beside it: the head's drop (angle between the trunk line and shoulder->ear).
+5. ``lumbar_flexion_deg = intercept + slope * bend + head_coef * head_drop``, the coefficients
+   fitted against the synthetic people's ground truth, per posture (standing, sitting on a
+   chair, sitting on the floor, lying: the neutral outline differs between them), with a
+   pooled fit for postures without their own (``benchmarks/calibrate_lumbar.py`` writes
+   ``formcheck/metrics/lumbar_calibration.json``; docs/lumbar.md gives the method and its accuracy).
+
+Where the view is not sideways enough, or there is no mask, the back is not judged: NaN and a
+verdict of None, never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.metrics import geometry as g
+
+STATIONS = np.linspace(0.12, 0.88, 20)
+
+
+@dataclass(frozen=True)
+class LumbarCalibration:
+    intercept: float = 0.0
+    slope: float = 1.0
+    head_coef: float = 0.0
+    threshold_deg: float = 20.0  # back_rounded above this
+    hysteresis_deg: float = 3.0
+    source: str = "uncalibrated default"
+    #: posture -> {"intercept", "slope", "head_coef"} overriding the pooled fit
+    by_posture: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def coefficients(self, posture: str | None) -> tuple[float, float, float]:
+        c = self.by_posture.get(posture or "", {})
+        return (
+            float(c.get("intercept", self.intercept)),
+            float(c.get("slope", self.slope)),
+            float(c.get("head_coef", self.head_coef)),
+        )
+
+
+def load_calibration() -> LumbarCalibration:
+    """The committed calibration (or the neutral default when none is committed yet)."""
+    try:
+        text = (
+            resources.files("formcheck.metrics")
+            .joinpath("lumbar_calibration.json")
+            .read_text("utf-8")
+        )
+    except (FileNotFoundError, OSError):
+        return LumbarCalibration()
+    d = json.loads(text)
+    fields = LumbarCalibration.__dataclass_fields__
+    return LumbarCalibration(**{k: v for k, v in d.items() if k in fields})
+
+
+@dataclass(frozen=True)
+class BackShape:
+    """Raw back-outline features of one frame (NaN where not measurable)."""
+
+    bend_deg: float  # central angle of the back outline's arc, + = bulging (rounded)
+    head_drop_deg: float  # angle between hip->shoulder and shoulder->ear
+    chord_px: float
+    profile: NDArray[np.float64]  # d(t) at STATIONS, pixels
+
+
+NAN_SHAPE = BackShape(math.nan, math.nan, math.nan, np.full(len(STATIONS), np.nan))
+
+
+def back_profile(
+    mask: NDArray[np.float32],
+    hip: NDArray[np.float64],
+    shoulder: NDArray[np.float64],
+    back_normal: NDArray[np.float64],
+    *,
+    threshold: float = 0.5,
+    max_frac: float = 0.7,
+) -> NDArray[np.float64]:
+    """Distances (px) from the chord hip->shoulder to the mask's edge along ``back_normal``.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W)
+        Person probability in [0, 1].
+    hip, shoulder : ndarray, shape (2,)
+        Chord ends in pixels.
+    back_normal : ndarray, shape (2,)
+        Unit vector perpendicular to the chord, pointing to the back.
+
+    Returns
+    -------
+    ndarray, shape (len(STATIONS),)
+        NaN where the station is outside the mask or the edge is not found within
+        ``max_frac`` of the chord length.
+    """
+    h, w = mask.shape
+    chord = shoulder - hip
+    length = float(np.linalg.norm(chord))
+    if not math.isfinite(length) or length < 8:
+        return np.full(len(STATIONS), np.nan)
+    steps = np.arange(0.0, max_frac * length, 1.0)
+    base = hip[None, :] + STATIONS[:, None] * chord[None, :]  # (N, 2)
+    pts = base[:, None, :] + steps[None, :, None] * back_normal[None, None, :]  # (N, R, 2)
+    xi = np.rint(pts[..., 0]).astype(int)
+    yi = np.rint(pts[..., 1]).astype(int)
+    inside_img = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+    vals = np.zeros(xi.shape, dtype=np.float32)
+    vals[inside_img] = mask[yi[inside_img], xi[inside_img]]
+    on = vals >= threshold
+    out = np.full(len(STATIONS), np.nan)
+    for i in range(len(STATIONS)):
+        if not on[i, 0]:
+            continue
+        off = np.flatnonzero(~on[i])
+        if off.size:
+            out[i] = steps[off[0]]
+    return out
+
+
+def arc_bend_deg(profile: NDArray[np.float64], chord_px: float) -> float:
+    """Central angle (degrees) of the arc through the profile, + when it bulges outwards."""
+    ok = np.isfinite(profile)
+    if ok.sum() < max(6, len(profile) // 2) or chord_px <= 0:
+        return math.nan
+    t = STATIONS[ok]
+    c2, _c1, _c0 = np.polyfit(t, profile[ok], 2)
+    span = float(t.max() - t.min())
+    sagitta = -c2 * span**2 / 4.0  # bulge of the parabola at mid-span over its chord
+    return float(np.degrees(4.0 * math.atan2(2.0 * sagitta, chord_px * span)))
+
+
+def measure_back(
+    xy: NDArray[np.float64], mask: NDArray[np.float32] | None, side: str | None
+) -> BackShape:
+    """Back-outline features from the landmarks (pixels) and the mask, on the given side.
+
+    ``side`` is the body side nearer the camera ('left'/'right'); None uses the mid points.
+    """
+    if mask is None:
+        return NAN_SHAPE
+    if side == "left":
+        sh, hp, ear = xy[g.LEFT_SHOULDER], xy[g.LEFT_HIP], xy[g.LEFT_EAR]
+    elif side == "right":
+        sh, hp, ear = xy[g.RIGHT_SHOULDER], xy[g.RIGHT_HIP], xy[g.RIGHT_EAR]
+    else:
+        sh = g.midpoint(xy[g.LEFT_SHOULDER], xy[g.RIGHT_SHOULDER])
+        hp = g.midpoint(xy[g.LEFT_HIP], xy[g.RIGHT_HIP])
+        ear = g.midpoint(xy[g.LEFT_EAR], xy[g.RIGHT_EAR])
+    if not (np.isfinite(sh).all() and np.isfinite(hp).all()):
+        return NAN_SHAPE
+    chord = sh - hp
+    length = float(np.linalg.norm(chord))
+    if length < 8:
+        return NAN_SHAPE
+    normal = np.array([-chord[1], chord[0]]) / length
+    # the face is in front: the back normal points away from the nose (or the ear/knee side)
+    front = xy[g.NOSE]
+    if not np.isfinite(front).all():
+        front = ear
+    if np.isfinite(front).all():
+        if np.dot(front - hp, normal) > 0:
+            normal = -normal
+    else:
+        return NAN_SHAPE
+    profile = back_profile(mask, hp, sh, normal)
+    bend = arc_bend_deg(profile, length)
+    head = g.joint_angle(hp, sh, ear) if np.isfinite(ear).all() else math.nan
+    head_drop = 180.0 - float(head) if math.isfinite(head) else math.nan
+    return BackShape(bend, head_drop, length, profile)
+
+
+def lumbar_flexion_deg(
+    shape: BackShape, cal: LumbarCalibration, posture: str | None = None
+) -> float:
+    """Calibrated lumbar flexion estimate (degrees) from the back-outline features."""
+    if not math.isfinite(shape.bend_deg):
+        return math.nan
+    head = shape.head_drop_deg if math.isfinite(shape.head_drop_deg) else 0.0
+    intercept, slope, head_coef = cal.coefficients(posture)
+    return intercept + slope * shape.bend_deg + head_coef * head
+
+
+class BackRoundingJudge:
+    """``update(t_s, flexion_deg, judgeable, key) -> bool | None``: the back-rounding verdict.
+
+    The calibrated estimate alone separates bodies poorly: a neutral back of one build can read
+    as high as a rounded back of another (docs/lumbar.md). So besides an absolute rule, the
+    judge keeps each person's *own* baseline per posture (``key``): the least flexed estimate
+    seen in the session (over ``baseline_window_s`` medians, so one glitch does not set it).
+    The back is rounded when the estimate rises ``relative_deg`` above that baseline (and is
+    above ``min_deg``), or exceeds ``absolute_deg`` whatever the baseline (with
+    ``relative_deg = 0`` the judge uses the calibration's plain ``threshold_deg``). Hysteresis of
+    ``cal.hysteresis_deg`` on both rules. None when the back cannot be judged.
+    """
+
+    def __init__(
+        self,
+        cal: LumbarCalibration | None = None,
+        *,
+        relative_deg: float = 15.0,
+        absolute_deg: float = 35.0,
+        min_deg: float = 5.0,
+        baseline_window_s: float = 0.5,
+    ) -> None:
+        self.cal = cal or load_calibration()
+        self.relative_deg = relative_deg
+        self.absolute_deg = absolute_deg
+        self.min_deg = min_deg
+        self.baseline_window_s = baseline_window_s
+        self.reset()
+
+    def reset(self) -> None:
+        self._state = False
+        self._recent: dict[str, list[tuple[float, float]]] = {}
+        self._baseline: dict[str, float] = {}
+
+    def baseline(self, key: str | None = None) -> float:
+        return self._baseline.get(key or "", math.nan)
+
+    def update(
+        self,
+        t_s: float,
+        flexion_deg: float,
+        judgeable: bool = True,
+        key: str | None = None,
+    ) -> bool | None:
+        if not judgeable or not math.isfinite(flexion_deg):
+            return None
+        hy = self.cal.hysteresis_deg
+        sign = -1.0 if self._state else 1.0  # stay on until the value drops below - hysteresis
+        if self.relative_deg <= 0:
+            self._state = flexion_deg > self.cal.threshold_deg + sign * hy
+            return self._state
+        k = key or ""
+        recent = self._recent.setdefault(k, [])
+        recent.append((t_s, flexion_deg))
+        while recent and recent[0][0] < t_s - self.baseline_window_s:
+            recent.pop(0)
+        med = float(np.median([v for _, v in recent]))
+        base = min(self._baseline.get(k, med), med)
+        self._baseline[k] = base
+        rel = flexion_deg - base >= self.relative_deg + sign * hy and flexion_deg > self.min_deg
+        self._state = rel or flexion_deg > self.absolute_deg + sign * hy
+        return self._state

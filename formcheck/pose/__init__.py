@@ -1,0 +1,1 @@
+"""The pose stage: the only MediaPipe user (estimator, model provisioning, privacy)."""

@@ -1,0 +1,328 @@
+"""The pose stage: MediaPipe's ``PoseLandmarker`` (Tasks API) wrapped into :class:`PoseFrame`.
+
+VIDEO running mode is used for videos and cameras (MediaPipe tracks the person between frames,
+which is faster and steadier) and IMAGE mode for photos. Segmentation masks are on: the lumbar
+measure reads the back's outline from them. Several people can be detected
+(``num_poses``); :class:`SubjectTracker` keeps following the same main subject.
+
+Everything MediaPipe gives is kept: image landmarks (converted to pixels), world landmarks
+(metres, origin between the hips), visibility, presence and the mask.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.errors import ModelError
+from formcheck.io.native_logs import quiet_native_stderr
+
+log = logging.getLogger(__name__)
+
+N_LANDMARKS = 33
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """The main subject's pose in one frame.
+
+    Attributes
+    ----------
+    t_s : float
+        Frame time in seconds.
+    width, height : int
+        Image size in pixels.
+    xy : ndarray, shape (33, 2)
+        Image landmarks in pixels (x right, y down); NaN when nobody was found. May lie outside
+        the image for joints MediaPipe infers beyond the border.
+    z : ndarray, shape (33,)
+        MediaPipe's relative depth, in pixels (same scale as x), smaller = nearer the camera.
+    visibility, presence : ndarray, shape (33,)
+        MediaPipe's per-landmark scores in [0, 1]; NaN when nobody was found.
+    world : ndarray, shape (33, 3)
+        World landmarks in metres, origin at the hips' centre, y down; NaN when nobody was found.
+    mask : ndarray, shape (H, W), float32, or None
+        The subject's segmentation mask in [0, 1], when requested.
+    n_people : int
+        How many people MediaPipe found in the frame.
+    """
+
+    t_s: float
+    width: int
+    height: int
+    xy: NDArray[np.float64]
+    z: NDArray[np.float64]
+    visibility: NDArray[np.float64]
+    presence: NDArray[np.float64]
+    world: NDArray[np.float64]
+    mask: NDArray[np.float32] | None = None
+    n_people: int = 0
+
+    def __post_init__(self) -> None:
+        for name, shape in (
+            ("xy", (N_LANDMARKS, 2)),
+            ("z", (N_LANDMARKS,)),
+            ("visibility", (N_LANDMARKS,)),
+            ("presence", (N_LANDMARKS,)),
+            ("world", (N_LANDMARKS, 3)),
+        ):
+            arr = getattr(self, name)
+            if arr.shape != shape:
+                raise ValueError(f"PoseFrame.{name} must have shape {shape}, got {arr.shape}")
+        if self.mask is not None and self.mask.shape != (self.height, self.width):
+            raise ValueError(
+                f"PoseFrame.mask must have shape {(self.height, self.width)}, got {self.mask.shape}"
+            )
+
+    @property
+    def person(self) -> bool:
+        """True when a person was found."""
+        return bool(np.isfinite(self.xy).any())
+
+    @classmethod
+    def empty(cls, t_s: float, width: int, height: int, n_people: int = 0) -> PoseFrame:
+        """A frame in which nobody was found (all NaN)."""
+        nan = np.full(N_LANDMARKS, np.nan)
+        return cls(
+            t_s, width, height, np.full((N_LANDMARKS, 2), np.nan), nan.copy(), nan.copy(),
+            nan.copy(), np.full((N_LANDMARKS, 3), np.nan), None, n_people,
+        )  # fmt: skip
+
+
+def _bbox_area(xy: NDArray[np.float64]) -> float:
+    ok = np.isfinite(xy).all(axis=1)
+    if not ok.any():
+        return 0.0
+    p = xy[ok]
+    return float(np.ptp(p[:, 0]) * np.ptp(p[:, 1]))
+
+
+def _torso_centre(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.nanmean(xy[[11, 12, 23, 24]], axis=0)
+
+
+def to_rgb(image_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """BGR (OpenCV's order) to a contiguous RGB array, as MediaPipe takes it."""
+    import cv2
+
+    return np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
+class SubjectTracker:
+    """Choose the main subject among several detected people, consistently over time.
+
+    The first time, the largest person (landmark bounding box) wins; afterwards the person whose
+    torso centre is nearest to the subject's last one, as long as it moved less than
+    ``max_jump`` of the image diagonal; otherwise the largest again. ``update(candidates)``
+    returns the chosen index; ``reset()`` forgets.
+    """
+
+    def __init__(self, max_jump: float = 0.25) -> None:
+        self.max_jump = max_jump
+        self.reset()
+
+    def reset(self) -> None:
+        self._last: NDArray[np.float64] | None = None
+
+    def update(self, candidates: list[NDArray[np.float64]], diagonal_px: float) -> int | None:
+        if not candidates:
+            return None
+        choice: int | None = None
+        if self._last is not None and len(candidates) > 1:
+            dists = [float(np.linalg.norm(_torso_centre(c) - self._last)) for c in candidates]
+            best = int(np.nanargmin(dists))
+            if dists[best] <= self.max_jump * diagonal_px:
+                choice = best
+        if choice is None:
+            choice = int(np.argmax([_bbox_area(c) for c in candidates]))
+        self._last = _torso_centre(candidates[choice])
+        return choice
+
+
+@dataclass
+class PoseOptions:
+    """Settings of the pose stage."""
+
+    model: str = "full"  # lite | full | heavy | path to a .task file
+    # Videos: 1. With 2, MediaPipe's VIDEO-mode tracking loses a lone person in about a fifth of
+    # the frames (measured: 228/290 vs 290/290 on a push-up clip) and runs ~40 % slower; with 1
+    # it keeps following the person it found, which is the main subject.
+    num_poses: int = 1
+    # Photos: several people are looked for, and the largest is the subject.
+    num_poses_image: int = 2
+    # Videos: every this many seconds a separate IMAGE-mode pass (num_poses_image) counts the
+    # people in view, so "several people" is noticed while tracking one (0 = never).
+    people_check_s: float = 2.0
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    segmentation: bool = True
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker in IMAGE or VIDEO mode.
+
+    Use as a context manager; call :meth:`detect` with BGR frames and their times (VIDEO mode
+    needs strictly increasing times). A missing, corrupt or unloadable model raises
+    :class:`ModelError` with one line saying how to fix it.
+    """
+
+    def __init__(self, options: PoseOptions | None = None, *, video: bool = True) -> None:
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
+        from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+            VisionTaskRunningMode,
+        )
+
+        from formcheck.pose.privacy import stop_mediapipe_usage_logging
+        from formcheck.pose.provision import resolve_model
+
+        stop_mediapipe_usage_logging()  # before any landmarker: no usage reports (docs/privacy.md)
+
+        self.options = options or PoseOptions()
+        self.video = video
+        model_path = resolve_model(self.options.model)
+        self.model_path = Path(model_path)
+        mp_options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=VisionTaskRunningMode.VIDEO if video else VisionTaskRunningMode.IMAGE,
+            num_poses=self.options.num_poses if video else self.options.num_poses_image,
+            min_pose_detection_confidence=self.options.min_detection_confidence,
+            min_pose_presence_confidence=self.options.min_presence_confidence,
+            min_tracking_confidence=self.options.min_tracking_confidence,
+            output_segmentation_masks=self.options.segmentation,
+        )
+        try:
+            with quiet_native_stderr():
+                self._landmarker = PoseLandmarker.create_from_options(mp_options)
+        except (RuntimeError, ValueError, OSError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ModelError(
+                f"the pose model {model_path} could not be loaded ({first}); "
+                "run `formcheck models fetch --force full` to rebuild it"
+            ) from err
+        self._tracker = SubjectTracker()
+        self._last_ts_ms = -1
+        self._quiet_frames = 2  # the first frames print native warnings too
+        self._mp_options = mp_options
+        self._counter: Any = None  # IMAGE-mode landmarker counting people, made on first use
+        self._last_count_t = -math.inf
+        self._people = 0
+        self._count_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._count_future: concurrent.futures.Future[int] | None = None
+
+    def detect(
+        self, image_bgr: NDArray[np.uint8], t_s: float, rgb: NDArray[np.uint8] | None = None
+    ) -> PoseFrame:
+        """Find the main subject's pose in one BGR frame taken at ``t_s`` seconds.
+
+        ``rgb``, when given, is the same picture already in RGB order (the analysis converts it
+        in its decoding thread, off the inference path).
+        """
+        import mediapipe as mp
+
+        h, w = image_bgr.shape[:2]
+        if rgb is None:
+            rgb = to_rgb(image_bgr)
+        mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        quiet = self._quiet_frames > 0
+        if quiet:
+            self._quiet_frames -= 1
+        with quiet_native_stderr() if quiet else contextlib.nullcontext():
+            if self.video:
+                ts_ms = int(round(t_s * 1000.0))
+                if ts_ms <= self._last_ts_ms:
+                    ts_ms = self._last_ts_ms + 1
+                self._last_ts_ms = ts_ms
+                result = self._landmarker.detect_for_video(mp_image, ts_ms)
+            else:
+                result = self._landmarker.detect(mp_image)
+            frame = self._to_frame(result, t_s, w, h)
+            if self.video and self.options.people_check_s > 0 and frame.person:
+                # counted in a worker thread, off the inference path; the count is at most
+                # one check interval old
+                fut = self._count_future
+                if fut is not None and fut.done():
+                    self._people = fut.result() if fut.exception() is None else self._people
+                    self._count_future = fut = None
+                if fut is None and t_s - self._last_count_t >= self.options.people_check_s:
+                    self._last_count_t = t_s
+                    if self._count_pool is None:
+                        self._count_pool = concurrent.futures.ThreadPoolExecutor(
+                            1, thread_name_prefix="formcheck-people"
+                        )
+                    self._count_future = self._count_pool.submit(self._count_people, mp_image)
+                if self._people > frame.n_people:
+                    frame = dataclasses.replace(frame, n_people=self._people)
+        return frame
+
+    def _count_people(self, mp_image: Any) -> int:
+        """How many people an IMAGE-mode pass finds (several-people check in videos)."""
+        from mediapipe.tasks.python.vision import PoseLandmarker
+        from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+            VisionTaskRunningMode,
+        )
+
+        if self._counter is None:
+            opts = dataclasses.replace(
+                self._mp_options,
+                running_mode=VisionTaskRunningMode.IMAGE,
+                num_poses=max(2, self.options.num_poses_image),
+                output_segmentation_masks=False,
+            )
+            with quiet_native_stderr():
+                self._counter = PoseLandmarker.create_from_options(opts)
+                result = self._counter.detect(mp_image)  # the first call logs too
+        else:
+            result = self._counter.detect(mp_image)
+        return len(result.pose_landmarks or [])
+
+    def _to_frame(self, result: Any, t_s: float, w: int, h: int) -> PoseFrame:
+        poses = result.pose_landmarks or []
+        if not poses:
+            self._tracker.reset()
+            return PoseFrame.empty(t_s, w, h)
+        cands = []
+        for lms in poses:
+            cands.append(np.array([[lm.x * w, lm.y * h] for lm in lms], dtype=float))
+        choice = self._tracker.update(cands, math.hypot(w, h))
+        assert choice is not None
+        lms = poses[choice]
+        xy = cands[choice]
+        z = np.array([lm.z * w for lm in lms], dtype=float)
+        vis = np.array([(lm.visibility if lm.visibility is not None else np.nan) for lm in lms])
+        pres = np.array([(lm.presence if lm.presence is not None else np.nan) for lm in lms])
+        world = np.full((N_LANDMARKS, 3), np.nan)
+        if result.pose_world_landmarks and len(result.pose_world_landmarks) > choice:
+            world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks[choice]])
+        mask = None
+        if result.segmentation_masks and len(result.segmentation_masks) > choice:
+            m = result.segmentation_masks[choice].numpy_view()
+            # copy: the view points into memory MediaPipe frees with the result
+            mask = np.array(m, dtype=np.float32, copy=True).reshape(h, w)
+        return PoseFrame(t_s, w, h, xy, z, vis, pres, world, mask, len(poses))
+
+    def close(self) -> None:
+        if self._count_pool is not None:
+            self._count_pool.shutdown(wait=True)
+            self._count_pool = None
+        with quiet_native_stderr():  # mediapipe >= 1.2.3 logs when a landmarker is destroyed
+            self._landmarker.close()
+            if self._counter is not None:
+                self._counter.close()
+                self._counter = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

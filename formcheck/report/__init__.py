@@ -1,0 +1,1 @@
+"""The session report: facts, JSON schema, advice, CSV, SVG charts, the HTML page."""

@@ -1,0 +1,97 @@
+import math
+
+import numpy as np
+import pytest
+
+from formcheck.metrics import geometry as g
+from formcheck.metrics.measures import MetricsComputer, MetricsOptions, classify_view
+from tests.stickfigure import figure, hip_angle, knee_ext
+
+
+def test_joint_angle_right_angle_and_straight():
+    assert g.joint_angle([0, 1], [0, 0], [1, 0]) == pytest.approx(90.0)
+    assert g.joint_angle([0, 1], [0, 0], [0, -1]) == pytest.approx(180.0)
+    assert g.joint_angle([1, 1, 0], [0, 0, 0], [1, 0, 0]) == pytest.approx(45.0)
+
+
+def test_joint_angle_nan_in_nan_out_never_zero():
+    assert math.isnan(g.joint_angle([np.nan, 1], [0, 0], [1, 0]))
+    assert math.isnan(g.joint_angle([0, 0], [0, 0], [1, 0]))  # zero-length ray
+
+
+def test_joint_angle_broadcasts():
+    a = np.array([[0, 1], [0, 1]])
+    b = np.zeros((2, 2))
+    c = np.array([[1, 0], [0, -1]])
+    np.testing.assert_allclose(g.joint_angle(a, b, c), [90, 180])
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "expected"),
+    [((0, 0), (0, -10), 0.0), ((0, 0), (10, 0), 90.0), ((0, 0), (-10, 10), 135.0)],
+)
+def test_inclination_from_vertical_image_coordinates(lower, upper, expected):
+    assert g.inclination_from_vertical(lower, upper) == pytest.approx(expected)
+
+
+def test_leg_raise_conventions():
+    # lying on the back, head at -x: shoulder_mid left of hip_mid
+    sm, hm = (100, 300), (200, 300)
+    assert g.leg_raise_angle(hm, (300, 300), sm, hm) == pytest.approx(0.0)  # flat on the floor
+    assert g.leg_raise_angle(hm, (200, 200), sm, hm) == pytest.approx(90.0)  # vertical
+    assert g.leg_raise_angle(hm, (150, 220), sm, hm) > 90.0  # past vertical toward the head
+    # standing: leg straight down
+    assert g.leg_raise_angle((0, 100), (0, 200), (0, 0), (0, 100)) == pytest.approx(-90.0)
+
+
+@pytest.mark.parametrize(
+    ("trunk", "thigh", "shank"),
+    [(0, 0, 0), (60, 0, 0), (0, 90, 0), (-90, 90, 90), (-90, 150, 180), (20, 10, -20)],
+)
+def test_metrics_on_stick_figures_match_construction(trunk, thigh, shank):
+    pose = figure(trunk_deg=trunk, thigh_deg=(thigh, thigh), shank_deg=(shank, shank))
+    m = MetricsComputer(MetricsOptions(smooth=False)).update(pose)
+    assert m.person
+    np.testing.assert_allclose(m.knee_extension_deg, knee_ext(thigh, shank), atol=1e-6)
+    expected_hip = hip_angle(trunk, thigh)
+    np.testing.assert_allclose(m.hip_angle_deg, expected_hip, atol=1e-6)
+    assert m.trunk_inclination_deg == pytest.approx(abs(trunk), abs=1e-6)
+    assert m.view == "side"
+
+
+def test_nobody_gives_nan_not_zero():
+    from formcheck.pose.estimator import PoseFrame
+
+    m = MetricsComputer().update(PoseFrame.empty(0.0, 640, 480))
+    assert not m.person
+    assert np.isnan(m.knee_extension_deg).all()
+    assert math.isnan(m.trunk_inclination_deg)
+    assert m.view is None
+
+
+def test_invisible_leg_is_nan():
+    pose = figure(thigh_deg=(90, 90), shank_deg=(90, 90))
+    vis = pose.visibility.copy()
+    vis[[24, 26, 28]] = 0.1  # right leg hidden
+    from dataclasses import replace
+
+    m = MetricsComputer(MetricsOptions(smooth=False)).update(replace(pose, visibility=vis))
+    assert math.isfinite(m.knee_extension_deg[0])
+    assert math.isnan(m.knee_extension_deg[1])
+
+
+def test_out_of_frame_legs_are_reported():
+    pose = figure(hip=(320, 420))  # ankles below the bottom edge (y > 480)
+    m = MetricsComputer(MetricsOptions(smooth=False)).update(pose)
+    assert not m.in_frame
+    assert "left_ankle" in m.out_of_frame
+    assert math.isnan(m.knee_extension_deg[0])
+
+
+def test_view_classification():
+    o = MetricsOptions()
+    assert classify_view(90, o) == "side"
+    assert classify_view(5, o) == "front"
+    assert classify_view(175, o) == "front"
+    assert classify_view(45, o) == "oblique"
+    assert classify_view(float("nan"), o) is None
