@@ -49,6 +49,7 @@ lint: setup
 	$(BIN)/ruff check formcheck tests benchmarks
 	$(BIN)/ruff format --check formcheck tests benchmarks
 	$(BIN)/mypy formcheck
+	$(BIN)/lint-imports --no-cache
 
 bench: model
 	$(BIN)/python benchmarks/throughput.py

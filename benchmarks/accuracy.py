@@ -20,7 +20,6 @@ Prints tables; ``--json`` also writes every figure.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -37,38 +36,11 @@ sys.path.insert(0, str(ROOT))
 from formcheck.config import Settings  # noqa: E402
 from formcheck.pipeline import AnalyzeOutputs, analyze  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from accuracy_real import run_real  # noqa: E402
+from scoring import as_float, error_stats, intervals, prf  # noqa: E402
+
 BOTH_SIDED = {"standing_fold", "seated_floor"}
-
-
-def _f(x: Any) -> float:
-    return math.nan if x is None else float(x)
-
-
-def _stats(errors: list[float]) -> dict[str, float]:
-    e = np.abs(np.array([x for x in errors if math.isfinite(x)]))
-    if e.size == 0:
-        return {"n": 0, "mae": math.nan, "p90": math.nan}
-    return {"n": int(e.size), "mae": float(e.mean()), "p90": float(np.percentile(e, 90))}
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else math.nan
-    r = tp / (tp + fn) if tp + fn else math.nan
-    f1 = 2 * p * r / (p + r) if (p + r) and math.isfinite(p) and math.isfinite(r) else math.nan
-    return {"precision": p, "recall": r, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
-
-
-def _intervals(flags: list[bool], times: list[float]) -> list[tuple[float, float]]:
-    out, start = [], None
-    for f, t in zip(flags, times, strict=True):
-        if f and start is None:
-            start = t
-        if not f and start is not None:
-            out.append((start, t))
-            start = None
-    if start is not None:
-        out.append((start, times[-1]))
-    return out
 
 
 def _near_from_truth(t: dict[str, Any], camera: dict[str, Any]) -> str:
@@ -153,13 +125,15 @@ def compare_clip(
         near = _near_from_truth(t, truth.get("camera", {}))
         k = side if side != "both" else near
         knee_left_right = (r.get(f"knee_extension_{k}_deg"), a2["knee_extension_deg"][k])
-        res["knee"].append(_f(knee_left_right[0]) - _f(knee_left_right[1]))
+        res["knee"].append(as_float(knee_left_right[0]) - as_float(knee_left_right[1]))
         if k == near:  # the working leg on the camera's side (what formcheck asks for)
             res["knee_near"].append(res["knee"][-1])
-        res["hip"].append(_f(r.get(f"hip_angle_{k}_deg")) - _f(a2["hip_angle_deg"][k]))
-        res["raise"].append(_f(r.get(f"leg_raise_{k}_deg")) - _f(a2["leg_raise_deg"][k]))
-        lum_t = _f(t["angles_3d"].get("lumbar_flexion_deg"))
-        res["lumbar"].append(_f(r.get("lumbar_flexion_deg")) - lum_t)
+        res["hip"].append(as_float(r.get(f"hip_angle_{k}_deg")) - as_float(a2["hip_angle_deg"][k]))
+        res["raise"].append(
+            as_float(r.get(f"leg_raise_{k}_deg")) - as_float(a2["leg_raise_deg"][k])
+        )
+        lum_t = as_float(t["angles_3d"].get("lumbar_flexion_deg"))
+        res["lumbar"].append(as_float(r.get("lumbar_flexion_deg")) - lum_t)
         if stretch is not None and r.get("back_rounded") is not None and math.isfinite(lum_t):
             truth_round.append(lum_t >= rounded_deg)
             pred_round.append(bool(r["back_rounded"]))
@@ -167,7 +141,7 @@ def compare_clip(
     fp = sum((not a) and b for a, b in zip(truth_round, pred_round, strict=True))
     fn = sum(a and not b for a, b in zip(truth_round, pred_round, strict=True))
     # onset: each acted back-rounding fault -> first back_rounding warning at or after its start
-    faults = _intervals([tf[i].get("fault") == "back_rounding" for i in range(n)], times)
+    faults = intervals([tf[i].get("fault") == "back_rounding" for i in range(n)], times)
     warns = [w for w in report["warnings"] if w["kind"] == "back_rounding"]
     onsets = []
     judgeable = view == "side" and not str(truth.get("stretch", "")).startswith("supine")
@@ -218,7 +192,7 @@ def run_synth(folders: list[Path], rounded_deg: float) -> dict[str, Any]:
         c["clip"] = media.name
         per_clip.append(c)
         print(
-            f"  {media.name}: knee MAE {_stats(c['errors']['knee'])['mae']:.1f}, "
+            f"  {media.name}: knee MAE {error_stats(c['errors']['knee'])['mae']:.1f}, "
             f"recog {np.mean(c['recog']) if c['recog'] else math.nan:.2f}, "
             f"hold {c['hold_pred_s']:.1f}/{c['hold_truth_s']:.1f} s",
             file=sys.stderr,
@@ -236,7 +210,7 @@ def summarize_synth(per_clip: list[dict[str, Any]], elapsed: float) -> dict[str,
     for name, cs in sorted(groups.items()):
         g: dict[str, Any] = {}
         for key in ("knee", "knee_near", "hip", "raise", "lumbar"):
-            g[key] = _stats([e for c in cs for e in c["errors"][key]])
+            g[key] = error_stats([e for c in cs for e in c["errors"][key]])
         rec = [x for c in cs for x in c["recog"]]
         sid = [x for c in cs for x in c["side"]]
         g["recognition"] = float(np.mean(rec)) if rec else math.nan
@@ -244,7 +218,7 @@ def summarize_synth(per_clip: list[dict[str, Any]], elapsed: float) -> dict[str,
         tp = sum(c["round"][0] for c in cs)
         fp = sum(c["round"][1] for c in cs)
         fn = sum(c["round"][2] for c in cs)
-        g["back_rounding"] = _prf(tp, fp, fn)
+        g["back_rounding"] = prf(tp, fp, fn)
         ons = [o for c in cs for o in c["onsets"]]
         g["onset"] = {
             "faults": len(ons),
@@ -255,102 +229,12 @@ def summarize_synth(per_clip: list[dict[str, Any]], elapsed: float) -> dict[str,
             "max_s": max((o for o in ons if math.isfinite(o)), default=math.nan),
         }
         herr = [c["hold_pred_s"] - c["hold_truth_s"] for c in cs]
-        g["hold_error"] = _stats(herr)
+        g["hold_error"] = error_stats(herr)
         out["groups"][name] = g
     out["per_clip"] = [
         {k: v for k, v in c.items() if k not in ("errors", "recog", "side")} for c in per_clip
     ]
     return out
-
-
-REAL_EXPECT = {
-    "standing_forward_fold": "standing_fold",
-    "standing_staggered_fold": "standing_fold",
-    "hip_hinge_flatback": "standing_fold",
-    "standing_strap_hamstring": "standing_support",
-    "seated_longsit": "seated_floor",
-    "seated_single_leg": "seated_floor",
-    "seated_forward_bend": "seated_floor",
-    "seated_upright_dandasana": "seated_floor",
-    "seated_straddle": "seated_floor",
-    "janu_sirsasana": "seated_floor",
-    "chair_seated_leg_extended": "seated_chair",
-    "supine_strap_hamstring": "supine_raise",
-    "supine_hands_hamstring": "supine_raise",
-    "supine_hand_to_toe": "supine_raise",
-    "supine_partner_hamstring": "supine_raise",
-}
-# photos whose INVENTORY line says the working leg is straight (hip hinges keep soft knees)
-STRAIGHT_LEG = ("standing_forward_fold__", "supine_strap_hamstring__yuhonas_free-exercise-db__001",
-                "supine_hands_hamstring__yuhonas_free-exercise-db__001", "seated_longsit_strap",
-                "seated_upright_dandasana")  # fmt: skip
-
-
-def _expected(name: str) -> str | None:
-    for prefix, sid in REAL_EXPECT.items():
-        if name.startswith(prefix):
-            return sid
-    return None
-
-
-def run_real(folder: Path) -> dict[str, Any]:
-    inv = folder / "INVENTORY.tsv"
-    if not inv.exists():
-        print(f"{folder} not present: real-data part skipped", file=sys.stderr)
-        return {}
-    rows = list(csv.DictReader(inv.open(encoding="utf-8"), delimiter="\t"))
-    found = total = 0
-    recog: list[bool] = []
-    knees: list[float] = []
-    tp = fp = fn = tn = 0
-    unjudged = 0
-    details = []
-    for row in rows:
-        if row["kind"] != "image":
-            continue
-        total += 1
-        report = analyze(folder / row["file"], Settings(), AnalyzeOutputs(thumbnails=False))
-        f = report["frames"][0]
-        found += f["person"]
-        exp = _expected(row["file"])
-        if f["person"] and exp is not None:
-            recog.append(f["stretch"] == exp)
-        if f["person"] and any(row["file"].startswith(p) for p in STRAIGHT_LEG):
-            knees.append(_f(f["knee_extension_deg"]))
-        form = row["back_form"].lower()
-        label = (
-            True
-            if "rounded" in form
-            else False
-            if ("flat" in form or "upright" in form or "long spine" in form)
-            else None
-        )
-        if f["person"] and label is not None:
-            if f["back_rounded"] is None:
-                unjudged += 1
-            elif label and f["back_rounded"]:
-                tp += 1
-            elif label:
-                fn += 1
-            elif f["back_rounded"]:
-                fp += 1
-            else:
-                tn += 1
-        details.append(
-            {"file": row["file"], "person": f["person"], "stretch": f["stretch"], "expected": exp,
-             "knee": f["knee_extension_deg"], "lumbar": f["lumbar_flexion_deg"],
-             "back_rounded": f["back_rounded"], "label_rounded": label, "view": f.get("view")}
-        )  # fmt: skip
-    return {
-        "photos": total,
-        "detected": found,
-        "recognition": float(np.mean(recog)) if recog else math.nan,
-        "recognition_n": len(recog),
-        "straight_knee_min": float(np.nanmin(knees)) if knees else math.nan,
-        "straight_knee_median": float(np.nanmedian(knees)) if knees else math.nan,
-        "back_rounding": _prf(tp, fp, fn) | {"tn": tn, "not_judged": unjudged},
-        "details": details,
-    }
 
 
 def print_tables(synth: dict[str, Any], real: dict[str, Any]) -> None:

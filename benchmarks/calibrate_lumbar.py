@@ -4,10 +4,11 @@
 
 For every ``NAME.mp4`` + ``NAME.truth.json`` in the folders (default: samples/ and the
 benchmark cache .cache/synth_bench), runs the pose stage and measures the back outline
-(formcheck/lumbar.py) on the frames where the back can be judged (side or oblique view, a mask,
+(formcheck/metrics/lumbar.py) on the frames where the back can be judged (side or oblique view, a mask,
 the person in frame), then fits ``truth_lumbar = intercept + slope * bend + head_coef * head_drop``
 by least squares, with leave-one-clip-out cross-validation. Prints the fit and its error;
-``--write`` saves it to formcheck/lumbar_calibration.json (committed), which lumbar.py loads.
+``--write`` saves it to formcheck/metrics/lumbar_calibration.json (committed), which
+formcheck/metrics/lumbar.py loads.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def main() -> int:
             f"p90 {np.percentile(e, 90):.1f} deg, rounded-frame F1 {f1:.2f} "
             f"(precision {prec:.2f}, recall {rec:.2f}; rounded = truth >= {args.threshold:.0f} deg)",
         }
-        path = ROOT / "formcheck" / "lumbar_calibration.json"
+        path = ROOT / "formcheck" / "metrics" / "lumbar_calibration.json"
         path.write_text(json.dumps(out, indent=1) + "\n")
         print(f"wrote {path}")
     return 0

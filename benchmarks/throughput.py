@@ -70,7 +70,7 @@ def bare_loop(frames: list[np.ndarray], *, num_poses: int, masks: bool) -> dict[
     )
 
     from formcheck.io.native_logs import quiet_native_stderr
-    from formcheck.pose.provision import resolve_model
+    from formcheck.pose.models import resolve_model
 
     opts = PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(resolve_model("full"))),

@@ -24,6 +24,7 @@ COMMANDS = ("analyze", "live", "report", "history", "models", "render")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the ``formcheck`` parser with every subcommand of :data:`COMMANDS` registered."""
     parser = argparse.ArgumentParser(
         prog="formcheck",
         description="Check the form of hamstring stretches from a webcam, a video or a photo.",
@@ -32,13 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"formcheck.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"formcheck.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"formcheck.commands.{name}").register(sub)
     return parser
 
 
@@ -53,6 +48,15 @@ def entry() -> int:
 
 
 def main(argv: list[str] | None = None, *, quiet_native: bool = False) -> int:
+    """Run ``formcheck ARGV`` in this process and return its exit code.
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name (default: ``sys.argv[1:]``).
+    quiet_native
+        Silence native log lines on file descriptor 2 (see :func:`entry`).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if quiet_native:

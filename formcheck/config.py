@@ -2,7 +2,7 @@
 
 One commented TOML file (see ``docs/config.example.toml``) mirrors the CLI:
 
-    [pose]        model, num_poses, min_detection_confidence, ... (pose.estimator.PoseOptions)
+    [pose]        model, num_poses, min_detection_confidence, ... (pose.options.PoseOptions)
     [metrics]     min_visibility, smooth, ...                  (metrics.measures.MetricsOptions)
     [coach]       stretch, side, warn_on_s, warn_off_s, ... (stretches.coach.CoachOptions)
     [recognize]   thresholds of stretch recognition            (RecognizeOptions)
@@ -23,7 +23,7 @@ from typing import Any
 
 from formcheck.errors import ConfigError
 from formcheck.metrics.measures import MetricsOptions
-from formcheck.pose.estimator import PoseOptions
+from formcheck.pose.options import PoseOptions
 from formcheck.stretches.catalogue import STRETCH_IDS, Catalogue, load_catalogue
 from formcheck.stretches.coach import CoachOptions
 from formcheck.stretches.recognize import RecognizeOptions

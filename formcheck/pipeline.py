@@ -1,6 +1,11 @@
-"""``analyze()``: the whole chain for one video or photo, used by the CLI and the Python API.
+"""The per-frame step and ``analyze()``: the whole chain for one video or photo.
 
-source -> pose -> metrics -> coach (rules, warnings, holds) -> report (+ annotated video)
+source -> pose -> metrics -> coach (rules, warnings, holds) -> report row (+ annotated video)
+
+:class:`Analyzer` is the one per-frame step (pose -> metrics -> coach -> row), returning a
+:class:`FrameResult`; ``analyze()`` runs it over a video or a photo (the CLI and the Python
+API), the live session over camera frames. :class:`SessionRecorder` gathers the results into
+the report (schema_version 1).
 
 Nothing measured is lost: Ctrl-C / SIGTERM (raised as ``KeyboardInterrupt``), a truncated file
 or a decoder failure end the loop, and the report built from what was measured is returned
@@ -9,7 +14,6 @@ with ``session.partial = true`` and a note saying why.
 
 from __future__ import annotations
 
-import base64
 import logging
 import math
 import queue
@@ -20,17 +24,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck import __version__
 from formcheck.config import Settings
+from formcheck.io.sinks import jpeg_data_url
 from formcheck.io.sources import ImageSource, VideoSource, open_source
-from formcheck.metrics.measures import MetricsComputer
-from formcheck.pose.estimator import to_rgb
+from formcheck.metrics.measures import FrameMetrics, MetricsComputer
+from formcheck.pose.estimator import PoseEstimator, to_rgb
+from formcheck.pose.frame import PoseFrame
 from formcheck.report.schema import SCHEMA_VERSION
+from formcheck.report.schema import clean_number as c
+from formcheck.report.summary import session_events, summarize
 from formcheck.stretches.coach import Coach, Verdict
 
 log = logging.getLogger(__name__)
@@ -39,21 +47,131 @@ T = TypeVar("T")
 
 @dataclass
 class AnalyzeOutputs:
+    """What ``analyze()`` writes besides the report: an annotated video, thumbnails."""
+
     annotate_path: str | None = None
     thumbnails: bool = True
 
 
-class Posed(NamedTuple):
-    frame: Any
-    pose: Any
-
-
 @dataclass
 class Progress:
+    """Progress of an analysis: frames done of ``total``, at video time ``t_s`` seconds,
+    ``elapsed_s`` seconds of wall time since it began."""
+
     done: int
     total: int | None
     t_s: float
     elapsed_s: float
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """One frame through the chain (:meth:`Analyzer.measure`).
+
+    Attributes
+    ----------
+    pose : PoseFrame
+        What the pose model found (the main person).
+    metrics : FrameMetrics
+        The frame's measures (angles in degrees).
+    verdict : Verdict
+        The coach's verdict.
+    row : dict
+        The report's per-frame row (schema_version 1).
+    n_people : int
+        How many people the pose model found in the frame.
+    warnings_started : int
+        Warnings started so far in the session, this frame's included.
+    """
+
+    pose: PoseFrame
+    metrics: FrameMetrics
+    verdict: Verdict
+    row: dict[str, Any]
+    n_people: int
+    warnings_started: int
+
+    @property
+    def t_s(self) -> float:
+        """Frame time, seconds."""
+        return self.verdict.t_s
+
+
+def frame_row(m: FrameMetrics, v: Verdict) -> dict[str, Any]:
+    """The report's row for one frame: the verdict, and both legs' measures (degrees)."""
+    return {
+        "t_s": round(v.t_s, 4),
+        "person": v.person,
+        "stretch": v.stretch,
+        "side": v.side,
+        "knee_extension_deg": c(v.knee_extension_deg),
+        "hip_angle_deg": c(v.hip_angle_deg),
+        "leg_raise_deg": c(v.leg_raise_deg),
+        "lumbar_flexion_deg": c(v.lumbar_flexion_deg),
+        "back_rounded": v.back_rounded,
+        "valid": v.valid,
+        # additions beside the contract
+        "engaged": v.engaged,
+        "posture": v.posture,
+        "view": m.view,
+        "trunk_inclination_deg": c(m.trunk_inclination_deg),
+        "knee_extension_left_deg": c(m.knee_extension_deg[0]),
+        "knee_extension_right_deg": c(m.knee_extension_deg[1]),
+        "hip_angle_left_deg": c(m.hip_angle_deg[0]),
+        "hip_angle_right_deg": c(m.hip_angle_deg[1]),
+        "leg_raise_left_deg": c(m.leg_raise_deg[0]),
+        "leg_raise_right_deg": c(m.leg_raise_deg[1]),
+        "faults": list(v.faults),
+        "warnings": list(v.warnings),
+        "hold_valid_s": round(v.hold.valid_s, 2) if v.hold.active else None,
+    }
+
+
+class Analyzer:
+    """The one per-frame step, shared by ``analyze()`` (videos, photos) and the live session.
+
+    ``step(image, t_s) -> FrameResult`` runs the whole chain; ``detect`` (pose) and ``measure``
+    (metrics -> coach -> row) are its two halves, for callers that run the pose model in a
+    thread of its own. ``hold_target_s`` sets one hold target for every stretch (a guided
+    plan's), seconds. ``pose`` replaces the MediaPipe estimator (tests replay known poses).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        video: bool,
+        hold_target_s: float | None = None,
+        pose: PoseEstimator | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pose = pose or PoseEstimator(settings.pose, video=video)
+        self.metrics = MetricsComputer(settings.metrics)
+        self.coach = Coach(settings.catalogue(), settings.coach, hold_target_s=hold_target_s)
+
+    @property
+    def model_path(self) -> Path:
+        """The pose model file in use."""
+        return Path(self.pose.model_path)
+
+    def detect(
+        self, image: NDArray[np.uint8], t_s: float, rgb: NDArray[np.uint8] | None = None
+    ) -> PoseFrame:
+        """The pose in one BGR frame at ``t_s`` seconds (``rgb``: the same picture in RGB)."""
+        return self.pose.detect(image, t_s, rgb)
+
+    def measure(self, pf: PoseFrame) -> FrameResult:
+        """Measures, verdict and report row of a frame whose pose was found."""
+        m = self.metrics.update(pf)
+        v = self.coach.update(m, pf.mask)
+        return FrameResult(pf, m, v, frame_row(m, v), pf.n_people, self.coach.warnings_started)
+
+    def step(self, image: NDArray[np.uint8], t_s: float) -> FrameResult:
+        """The whole chain on one BGR frame taken at ``t_s`` seconds."""
+        return self.measure(self.detect(image, t_s))
+
+    def close(self) -> None:
+        self.pose.close()
 
 
 def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
@@ -95,18 +213,6 @@ def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
         th.join(timeout=2.0)
 
 
-def _thumb(image: NDArray[np.uint8], width: int = 240) -> str:
-    import cv2
-
-    h, w = image.shape[:2]
-    scale = width / max(w, 1)
-    small = cv2.resize(image, (width, max(1, int(round(h * scale)))), interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    if not ok:
-        return ""
-    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
-
-
 @dataclass
 class SessionRecorder:
     """Collects per-frame verdicts, thumbnails and notes into the report (schema_version 1)."""
@@ -136,10 +242,11 @@ class SessionRecorder:
             for row in self._rows
         ]
 
-    def add(
-        self, v: Verdict, row: dict[str, Any], image: NDArray[np.uint8] | None, coach: Coach
-    ) -> None:
-        self.n_people_max = max(self.n_people_max, int(row.pop("_n_people", 0)))
+    def add(self, result: FrameResult, image: NDArray[np.uint8] | None) -> None:
+        """Keep one frame's row; ``image`` (BGR, optional) gives the thumbnails of warnings
+        that started in this frame and snapshots of the hold."""
+        self.n_people_max = max(self.n_people_max, result.n_people)
+        row = result.row
         keys = tuple(row)
         if self._keys is None:
             self._keys = keys
@@ -148,21 +255,21 @@ class SessionRecorder:
         self._rows.append(tuple(tuple(x) if isinstance(x, list) else x for x in row.values()))
         if image is None:
             return
-        intervals = coach.debouncer.intervals
-        while self._n_warnings < len(intervals):
-            self.thumbnails[str(self._n_warnings)] = _thumb(image)
+        while self._n_warnings < result.warnings_started:
+            self.thumbnails[str(self._n_warnings)] = jpeg_data_url(image)
             self._n_warnings += 1
-        h = v.hold
-        if h.active and v.valid and h.stretch and h.side:
+        h = result.verdict.hold
+        if h.active and result.verdict.valid and h.stretch and h.side:
             key = (h.stretch, h.side, h.rep)
             last = self._hold_snaps.get(key)
             # a snapshot every 2 s of valid time: the best hold's key frame is its latest one
             if last is None or h.valid_s - last[0] >= 2.0:
-                self._hold_snaps[key] = (h.valid_s, _thumb(image, 360))
+                self._hold_snaps[key] = (h.valid_s, jpeg_data_url(image, 360))
 
     def build(
         self, coach: Coach, *, partial: bool = False, model: str | None = None
     ) -> dict[str, Any]:
+        """The report: closes the coach's open holds and warnings (``coach.finish()``)."""
         holds, warnings = coach.finish()
         hold_rows = [h.as_report() for h in holds]
         warn_rows = []
@@ -212,102 +319,6 @@ class SessionRecorder:
         }
 
 
-def session_events(holds: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rests between holds and side (or stretch) switches, from the holds in time order."""
-    events: list[dict[str, Any]] = []
-    ordered = sorted(holds, key=lambda h: h["start_s"])
-    for prev, nxt in zip(ordered, ordered[1:], strict=False):
-        gap = round(nxt["start_s"] - prev["end_s"], 3)
-        if gap > 0:
-            events.append(
-                {
-                    "kind": "rest",
-                    "start_s": prev["end_s"],
-                    "end_s": nxt["start_s"],
-                    "duration_s": gap,
-                }
-            )
-        if nxt["stretch"] != prev["stretch"]:
-            events.append(
-                {
-                    "kind": "switch_stretch",
-                    "at_s": nxt["start_s"],
-                    "from": prev["stretch"],
-                    "to": nxt["stretch"],
-                }
-            )
-        elif nxt["side"] != prev["side"]:
-            events.append(
-                {
-                    "kind": "switch_side",
-                    "at_s": nxt["start_s"],
-                    "from": prev["side"],
-                    "to": nxt["side"],
-                }
-            )
-    return events
-
-
-def summarize(
-    holds: list[dict[str, Any]],
-    warnings: list[dict[str, Any]],
-    frames: list[dict[str, Any]],
-    hold_start_s: float = 10.0,
-    reps_per_side: int = 3,
-) -> dict[str, Any]:
-    """Per stretch and side: holds, valid time, best hold, completed reps."""
-    per: dict[str, dict[str, Any]] = {}
-    for h in holds:
-        s = per.setdefault(h["stretch"], {})
-        d = s.setdefault(
-            h["side"],
-            {
-                "holds": 0,
-                "completed": 0,
-                "valid_s": 0.0,
-                "best_valid_s": 0.0,
-                "target_s": h["target_s"],
-            },
-        )
-        d["holds"] += 1
-        d["completed"] += int(h["completed"])
-        d["valid_s"] = round(d["valid_s"] + h["valid_s"], 2)
-        d["best_valid_s"] = max(d["best_valid_s"], h["valid_s"])
-    kinds: dict[str, float] = {}
-    for w in warnings:
-        kinds[w["kind"]] = round(kinds.get(w["kind"], 0.0) + (w["end_s"] - w["start_s"]), 2)
-    seen = sum(1 for f in frames if f["person"])
-    return {
-        "stretches": per,
-        "warning_seconds": kinds,
-        "frames_with_person": seen,
-        "frames": len(frames),
-        "reps_per_side_goal": reps_per_side,
-        "hold_start_s": hold_start_s,
-    }
-
-
-class Analyzer:
-    """Runs the chain frame by frame; shared by ``analyze()`` and the live loop."""
-
-    def __init__(self, settings: Settings, *, video: bool) -> None:
-        from formcheck.pose.estimator import PoseEstimator
-
-        self.settings = settings
-        self.pose = PoseEstimator(settings.pose, video=video)
-        self.metrics = MetricsComputer(settings.metrics)
-        self.coach = Coach(settings.catalogue(), settings.coach)
-
-    def step(self, image: NDArray[np.uint8], t_s: float) -> tuple[Any, Any, Verdict]:
-        pf = self.pose.detect(image, t_s)
-        m = self.metrics.update(pf)
-        v = self.coach.update(m, pf.mask)
-        return pf, m, v
-
-    def close(self) -> None:
-        self.pose.close()
-
-
 def analyze(
     input_path: str | Path,
     settings: Settings | None = None,
@@ -331,7 +342,8 @@ def analyze(
     annot = sink = None
     try:
         if outputs.annotate_path:
-            from formcheck.draw.annotators import FrameAnnotator, VideoSink
+            from formcheck.draw.annotators import FrameAnnotator
+            from formcheck.io.sinks import VideoSink
 
             annot = FrameAnnotator()
             sink = VideoSink(outputs.annotate_path, info.fps or 30.0, (info.width, info.height))
@@ -351,19 +363,16 @@ def analyze(
     frames: Iterable[Any] = (
         prefetch((f, to_rgb(f.image)) for f in src) if is_video else ((f, None) for f in src)
     )
-    posed = (Posed(f, analyzer.pose.detect(f.image, f.t_s, rgb)) for f, rgb in frames)
-    stream: Iterable[Posed] = prefetch(posed, depth=2) if is_video else posed
+    posed = ((f, analyzer.detect(f.image, f.t_s, rgb)) for f, rgb in frames)
+    stream: Iterable[tuple[Any, PoseFrame]] = prefetch(posed, depth=2) if is_video else posed
     try:
         for frame, pf in stream:
-            m = analyzer.metrics.update(pf)
-            v = analyzer.coach.update(m, pf.mask)
+            r = analyzer.measure(pf)
             if first_frame_s is None:
                 first_frame_s = time.perf_counter() - t0
-            row = v.as_report(m)
-            row["_n_people"] = pf.n_people
-            rec.add(v, row, frame.image if outputs.thumbnails else None, analyzer.coach)
+            rec.add(r, frame.image if outputs.thumbnails else None)
             if annot is not None and sink is not None:
-                sink.submit(annot.annotate, frame.image, m, v)
+                sink.submit(annot.annotate, frame.image, r.metrics, r.verdict)
             if on_progress is not None:
                 on_progress(
                     Progress(frame.index + 1, info.frames, frame.t_s, time.perf_counter() - t0)
@@ -392,7 +401,7 @@ def analyze(
     report = rec.build(
         analyzer.coach,
         partial=interrupted or truncated or failure is not None,
-        model=str(analyzer.pose.model_path),
+        model=str(analyzer.model_path),
     )
     report["session"]["interrupted"] = interrupted
     report["session"]["elapsed_s"] = round(time.perf_counter() - t0, 3)

@@ -8,6 +8,10 @@ tested against the JSON contract in ``docs/architecture.md`` alone.
 releases, switches, holds the other side, then turns to face the camera and walks away. Form
 faults (``back_rounding``, ``knee_bent``, ``bouncing``) are acted out inside the holds, and the
 angles go null (``None``) where the person is away, not side-on, or single landmarks drop out.
+Hold targets are the stretch catalogue's.
+
+:func:`make_fault_report` adds one warning of any fault kind of the catalogue to a clean
+session, worded as the coach words it (:meth:`Catalogue.message_for`).
 """
 
 from __future__ import annotations
@@ -21,19 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.stretches.catalogue import load_catalogue
+
 FPS = 30.0
 
-#: target hold per stretch, in seconds (seed 003: hold 30 s; seed 004: build from 10 s to 30 s)
-TARGET_S = 30.0
-
-#: what a warning says, per kind
-MESSAGES = {
-    "back_rounding": "Back rounding: keep your chest up and hinge at the hips.",
-    "knee_bent": "Knee bent: straighten the working knee without locking it.",
-    "bouncing": "Bouncing: ease into the stretch and hold it still.",
-    "not_side_view": "Not a side view: turn side-on to the camera.",
-    "no_person": "Nobody in view.",
-}
+CATALOGUE = load_catalogue()
 
 #: the angles of the body at rest and in the stretch, per stretch
 POSES = {
@@ -46,6 +42,11 @@ POSES = {
         "rest": {"knee": 176.0, "hip": 178.0, "raise": 1.0, "lumbar": 1.0, "trunk": 90.0},
         "hold": {"knee": 166.0, "hip": 112.0, "raise": 68.0, "lumbar": 4.0, "trunk": 89.0},
         "deepen_deg": 8.0,
+    },
+    "supine_wall": {
+        "rest": {"knee": 176.0, "hip": 178.0, "raise": 1.0, "lumbar": 1.0, "trunk": 90.0},
+        "hold": {"knee": 168.0, "hip": 98.0, "raise": 82.0, "lumbar": 2.0, "trunk": 90.0},
+        "deepen_deg": 4.0,
     },
 }
 
@@ -101,7 +102,7 @@ def make_report(
     Parameters
     ----------
     stretch : str
-        ``"standing_fold"`` or ``"supine_raise"``.
+        ``"standing_fold"``, ``"supine_raise"`` or ``"supine_wall"``.
     hold_s : dict, optional
         Hold length per side in seconds; default right 33 s (completes the 30 s target even
         after a 2 s back-rounding fault) and left 10.5 s (too short, with knee and bouncing faults).
@@ -169,7 +170,7 @@ def make_report(
     ang = {k: rest[k] + blend * (hold[k] - rest[k]) for k in rest}
     ang["hip"] = ang["hip"] - pose["deepen_deg"] * hold_progress * np.minimum(1.0, blend)
     ang["hip"] = ang["hip"] - rom_gain_deg * blend
-    if stretch == "supine_raise":
+    if stretch in ("supine_raise", "supine_wall"):
         ang["raise"] = ang["raise"] + (pose["deepen_deg"] * hold_progress + rom_gain_deg) * blend
     fault = np.full(n, None, dtype=object)
     for kind, fs, fe, _side in fault_windows:
@@ -185,7 +186,7 @@ def make_report(
         elif kind == "bouncing":
             wobble = 9.0 * np.sin(2 * np.pi * 1.6 * (t[m] - fs))
             ang["hip"][m] += wobble
-            ang["raise"][m] -= wobble if stretch == "supine_raise" else 0.0
+            ang["raise"][m] -= wobble if stretch != "standing_fold" else 0.0
     for k in ang:
         ang[k] = ang[k] + rng.normal(0.0, 0.8, n)
 
@@ -255,11 +256,16 @@ def make_report(
         # dropouts shorter than a second do not stop the hold timer: count only the faults out
         faulty = sum(1 for i in np.flatnonzero(m) if fault[i] is not None)
         h["valid_s"] = round(h["duration_s"] - faulty / FPS, 2)
-        h["target_s"] = TARGET_S
-        h["completed"] = bool(h["valid_s"] >= TARGET_S)
+        h["target_s"] = CATALOGUE.hold_target_for(stretch)
+        h["completed"] = bool(h["valid_s"] >= h["target_s"])
 
     warnings = [
-        {"kind": "no_person", "start_s": 0.0, "end_s": 2.5, "message": MESSAGES["no_person"]}
+        {
+            "kind": "no_person",
+            "start_s": 0.0,
+            "end_s": 2.5,
+            "message": CATALOGUE.message_for("no_person", stretch),
+        }
     ]
     for kind, fs, fe, _side in sorted(fault_windows, key=lambda f: f[1]):
         if fs < total_s:
@@ -268,7 +274,7 @@ def make_report(
                     "kind": kind,
                     "start_s": round(fs, 3),
                     "end_s": round(min(fe, total_s), 3),
-                    "message": MESSAGES[kind],
+                    "message": CATALOGUE.message_for(kind, stretch),
                 }
             )
     front_t = t[front]
@@ -278,7 +284,7 @@ def make_report(
                 "kind": "not_side_view",
                 "start_s": round(float(front_t[0]), 3),
                 "end_s": round(float(front_t[-1]) + 1 / FPS, 3),
-                "message": MESSAGES["not_side_view"],
+                "message": CATALOGUE.message_for("not_side_view", stretch),
             }
         )
     if not partial and scripted_s < duration_s:
@@ -287,7 +293,7 @@ def make_report(
                 "kind": "no_person",
                 "start_s": round(scripted_s, 3),
                 "end_s": round(duration_s, 3),
-                "message": MESSAGES["no_person"],
+                "message": CATALOGUE.message_for("no_person", stretch),
             }
         )
 
@@ -327,6 +333,48 @@ def make_report(
             report["key_frames"] = {
                 "best_hold": stick_figure_png(stretch, fault=None, size=(320, 200))
             }
+    return report
+
+
+def stretch_for_fault(kind: str) -> str:
+    """A stretch of :data:`POSES` whose rules raise ``kind`` (``"standing_fold"`` for the
+    set-up kinds and the rules every stretch shares)."""
+    for stretch in POSES:
+        if any(r.fault == kind for r in CATALOGUE[stretch].rules):
+            return stretch
+    return "standing_fold"
+
+
+def make_fault_report(kind: str, **kwargs: Any) -> dict[str, Any]:
+    """A clean session (see :func:`make_report`; ``kwargs`` go there) with one ``kind`` warning
+    of 1.5 s inside the first hold, in a stretch that raises it (:func:`stretch_for_fault`).
+
+    The warning's message is the coach's wording (the stretch's rule, else the catalogue's);
+    the frames under it list it in ``warnings`` (every frame gets the key); a form fault makes
+    them invalid and takes their time off the hold's valid seconds.
+    """
+    stretch = kwargs.pop("stretch", None) or stretch_for_fault(kind)
+    report = make_report(stretch, fault_plan="none", **kwargs)
+    hold = report["holds"][0]
+    start, end = round(hold["start_s"] + 2.0, 3), round(hold["start_s"] + 3.5, 3)
+    form = CATALOGUE.fault_kind(kind).is_form
+    invalid = 0
+    for f in report["frames"]:
+        under = start <= f["t_s"] < end
+        f["warnings"] = [kind] if under else []
+        if under and form and f["valid"]:
+            f["valid"] = False
+            invalid += 1
+    if form:
+        hold["valid_s"] = round(hold["valid_s"] - invalid / FPS, 2)
+        hold["completed"] = bool(hold["valid_s"] >= hold["target_s"])
+    warning = {
+        "kind": kind,
+        "start_s": start,
+        "end_s": end,
+        "message": CATALOGUE.message_for(kind, stretch),
+    }
+    report["warnings"] = sorted([*report["warnings"], warning], key=lambda w: w["start_s"])
     return report
 
 

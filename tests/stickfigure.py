@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from formcheck.pose.estimator import N_LANDMARKS, PoseFrame
+from formcheck.pose.frame import N_LANDMARKS, PoseFrame
 
 TORSO = 100.0
 THIGH = 90.0

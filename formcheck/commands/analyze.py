@@ -87,7 +87,9 @@ class _ProgressBar:
             sys.stderr.write("\n")
 
 
-def _install_sigterm() -> None:
+def install_sigterm() -> None:
+    """Turn SIGTERM into ``KeyboardInterrupt``, so a stopped run still writes its report."""
+
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -225,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--jobs must be 1 or more, found {args.jobs}")
     if len(args.inputs) > 1 and (args.json or args.annotate):
         raise ConfigError("--json and --annotate take one input; use --out DIR for several")
-    _install_sigterm()
+    install_sigterm()
     progress = not args.no_progress and sys.stderr.isatty()
     if args.jobs > 1 and len(args.inputs) > 1:
         from concurrent.futures import ProcessPoolExecutor

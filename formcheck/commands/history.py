@@ -68,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = actions.add_parser("html", help="write the HTML history page")
     p.add_argument("out", metavar="OUT.html", type=Path)
     p.add_argument("--open", action="store_true", help="open the page in the web browser")
+    p.add_argument(
+        "--config",
+        metavar="TOML",
+        default=None,
+        help="settings file whose hold targets apply (see docs/config.example.toml)",
+    )
     _common(p, suppress=True)
     parser.set_defaults(func=run)
     return parser
@@ -105,13 +111,19 @@ def run(args: argparse.Namespace) -> int:
     if action == "import":
         return _import(history, db_path, args.reports)
     if action == "html":
+        from formcheck.config import load_settings
         from formcheck.history.page import write_history_html
 
+        catalogue = load_settings(args.config).catalogue()
         create = db_path.exists()
         conn = history.open_db(db_path if create else ":memory:")
         try:
             write_history_html(
-                conn, args.out, days=args.days or _DAYS_DEFAULT, db_label=str(db_path)
+                conn,
+                args.out,
+                days=args.days or _DAYS_DEFAULT,
+                db_label=str(db_path),
+                catalogue=catalogue,
             )
         finally:
             conn.close()
@@ -192,6 +204,7 @@ def _list(history: Any, conn: Any, days: int | None) -> int:
 
 def _show(history: Any, conn: Any, session_id: int) -> int:
     from formcheck.errors import InputError
+    from formcheck.stretches.catalogue import fault_kind
 
     s = history.get_session(conn, session_id)
     if s is None:
@@ -242,17 +255,19 @@ def _show(history: Any, conn: Any, session_id: int) -> int:
     if s["warnings"]:
         print(
             format_table(
-                ["WARNING", "START", "DURATION", "MESSAGE"],
+                ["WARNING", "LABEL", "CATEGORY", "START", "DURATION", "MESSAGE"],
                 [
                     [
                         w["kind"],
+                        fault_kind(w["kind"]).label,
+                        fault_kind(w["kind"]).category,
                         _fmt(w["start_s"], 1, " s"),
                         _fmt(w["duration_s"], 1, " s"),
                         w["message"] or "",
                     ]
                     for w in s["warnings"]
                 ],
-                right=(1, 2),
+                right=(3, 4),
             )
         )
     else:

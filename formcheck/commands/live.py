@@ -61,12 +61,13 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck.commands.analyze import _install_sigterm, summary_lines, write_outputs
+    from formcheck.commands.analyze import install_sigterm, summary_lines, write_outputs
     from formcheck.config import apply_cli, load_settings
     from formcheck.io.atomic import check_writable
     from formcheck.live.audio import make_audio
     from formcheck.live.plan import apply_cli_to_plan, default_plan, load_plan
-    from formcheck.live.session import LiveOptions, display_available, run_live
+    from formcheck.live.session import LiveOptions, run_live
+    from formcheck.live.window import display_available
 
     settings = apply_cli(load_settings(args.config), args)
     if args.duration is not None and not args.duration > 0:
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         screenshot_hold=args.screenshot_hold,
         speed=args.speed,
     )
-    _install_sigterm()
+    install_sigterm()
     report = run_live(
         settings,
         plan,

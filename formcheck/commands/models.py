@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show() -> int:
-    from formcheck.pose import provision as models
+    from formcheck.pose import models
 
     rows = models.model_status()
     table = [("NAME", "STATUS", "SIZE", "SHA256", "ORIGIN", "PATH")]
@@ -83,7 +83,7 @@ def _show() -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from formcheck.pose import provision as models
+    from formcheck.pose import models
 
     path = models.fetch_model(args.name, force=args.force, source=args.source)
     info = models.verify_model(args.name)
@@ -93,7 +93,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from formcheck.errors import ModelError
-    from formcheck.pose import provision as models
+    from formcheck.pose import models
 
     if args.name is not None:
         specs = [args.name]

@@ -1,21 +1,22 @@
 """Drawing: the skeleton, angle readouts and the coaching panel on a frame.
 
 Annotators are configured once, then ``annotate(frame, ...) -> frame`` draws on a copy. The
-same drawing serves the ``--annotate`` video and the live window, which adds its own large hold
-timer and prompt (formcheck/live.py).
+same drawing serves the ``--annotate`` video (written by :class:`formcheck.io.sinks.VideoSink`)
+and the live window, which adds its own large hold timer and prompt
+(:mod:`formcheck.draw.overlay`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.metrics import geometry as g
 from formcheck.metrics.measures import SIDES, FrameMetrics
+from formcheck.stretches.catalogue import Catalogue, most_important
 from formcheck.stretches.coach import Verdict
 
 GOOD = (80, 200, 80)  # BGR
@@ -104,6 +105,18 @@ STRETCH_NAMES = {
 }
 
 
+def prompt_text(v: Verdict, catalogue: Catalogue | None = None) -> str | None:
+    """The text of the panel's prompt bar: the coach's prompt (the message of the most important
+    active warning), else the catalogue's message of the most important active warning (in the
+    stretch's own words when ``catalogue`` is given), else None."""
+    if v.prompt:
+        return v.prompt
+    top = most_important(v.warnings)
+    if top is None:
+        return None
+    return catalogue.message_for(top.kind, v.stretch) if catalogue is not None else top.message
+
+
 @dataclass
 class PanelAnnotator:
     """A status panel: stretch and side, knee / hip angles, back state, hold timer, prompt."""
@@ -144,12 +157,13 @@ class PanelAnnotator:
         cv2.addWeighted(overlay, 0.55, image, 0.45, 0, dst=image)
         for i, (text, color) in enumerate(lines):
             cv2.putText(image, text, (10, line_h * (i + 1)), font, fs, color, t, cv2.LINE_AA)
-        if v.prompt:
-            (tw, th), _ = cv2.getTextSize(v.prompt, font, fs, t)
+        prompt = prompt_text(v)
+        if prompt:
+            (tw, th), _ = cv2.getTextSize(prompt, font, fs, t)
             y = h - 14
             cv2.rectangle(image, (0, y - th - 14), (w, h), (0, 0, 0), -1)
             x = max(8, (w - tw) // 2)
-            cv2.putText(image, v.prompt, (x, y - 4), font, fs, WARN, t, cv2.LINE_AA)
+            cv2.putText(image, prompt, (x, y - 4), font, fs, WARN, t, cv2.LINE_AA)
 
 
 class FrameAnnotator:
@@ -164,86 +178,3 @@ class FrameAnnotator:
         self.skeleton.annotate(out, m, v)
         self.panel.annotate(out, v)
         return out
-
-
-class VideoSink:
-    """Writes frames to an .mp4 (OpenCV's mp4v codec) at the source's frame rate.
-
-    ``write(image)`` encodes at once; ``submit(draw, *args)`` hands ``draw(*args) -> image`` to
-    a background thread that draws and encodes in order (so drawing and encoding overlap with
-    pose inference), with a short queue that blocks when full. ``close()`` drains the queue.
-    """
-
-    def __init__(
-        self, path: str, fps: float, size: tuple[int, int], *, queue_size: int = 8
-    ) -> None:
-        import cv2
-
-        from formcheck.errors import OutputError
-        from formcheck.io.atomic import check_writable
-
-        check_writable(path)
-        from pathlib import Path
-
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
-        self._w = cv2.VideoWriter(path, fourcc, float(fps), size)
-        if not self._w.isOpened():
-            raise OutputError(
-                f"cannot write the annotated video {path} (mp4v encoder unavailable?)"
-            )
-        self.size = size
-        self._queue_size = queue_size
-        self._q: Any = None
-        self._thread: Any = None
-        self._error: BaseException | None = None
-
-    def write(self, image: NDArray[np.uint8]) -> None:
-        import cv2
-
-        if (image.shape[1], image.shape[0]) != self.size:
-            image = np.asarray(cv2.resize(image, self.size), dtype=np.uint8)
-        self._w.write(image)
-
-    def submit(self, draw: Any, *args: Any) -> None:
-        import queue
-        import threading
-
-        if self._error is not None:
-            raise self._error
-        if self._thread is None:
-            self._q = queue.Queue(maxsize=self._queue_size)
-            self._thread = threading.Thread(
-                target=self._run, name="formcheck-annotate", daemon=True
-            )
-            self._thread.start()
-        self._q.put((draw, args))
-
-    def _run(self) -> None:
-        while True:
-            item = self._q.get()
-            if item is None:
-                return
-            draw, args = item
-            try:
-                self.write(draw(*args))
-            except BaseException as err:  # reported on the next submit / close
-                self._error = err
-                return
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._q.put(None)
-            self._thread.join()
-            self._thread = None
-        self._w.release()
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise err
-
-    def __enter__(self) -> VideoSink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -1,7 +1,10 @@
-"""The history page: adherence, left/right balance, hold progression and range of motion.
+"""The history page: adherence, left/right balance, hold progression, range of motion, faults.
 
-One self-contained HTML file built from the history database (:mod:`formcheck.history.store`), with
-the same page shell, CSS and SVG plotting as the session report (:mod:`formcheck.report.page`).
+One self-contained HTML file built from the history database (:mod:`formcheck.history.store`),
+with the same page shell and CSS (:mod:`formcheck.report.shell`), SVG charts
+(:mod:`formcheck.report.charts`) and advice blocks (:mod:`formcheck.report.advice`) as the
+session report. Hold targets are those the holds were timed against, else the stretch
+catalogue's; fault labels and categories are the catalogue's.
 """
 
 from __future__ import annotations
@@ -18,24 +21,22 @@ import numpy as np
 from formcheck import __version__
 from formcheck.history import store as history
 from formcheck.io.atomic import atomic_write_text
-from formcheck.report.page import (
-    BALANCE_RATIO,
-    Advice,
-    RefLine,
-    Series,
-    advice_html,
+from formcheck.report.advice import Advice, advice_html, sources_html
+from formcheck.report.charts import RefLine, Series, svg_bar_chart, svg_line_chart
+from formcheck.report.facts import BALANCE_RATIO
+from formcheck.report.shell import (
     balance_bar_html,
     esc,
+    fault_chip_html,
     fmt_clock,
+    fmt_s,
     html_page,
     legend_html,
-    sources_html,
     stretch_name,
-    svg_bar_chart,
-    svg_line_chart,
     table_html,
     tiles_html,
 )
+from formcheck.stretches.catalogue import Catalogue, fault_kind, load_catalogue
 
 #: the range-of-motion measure that shows progress in each stretch: (column, title, better)
 ROM_MEASURES = {
@@ -62,8 +63,19 @@ def _by_day(rows: list[dict[str, Any]], dates: list[str], stretch: str, key: str
     return y
 
 
+def _best_by_stretch(prog: list[dict[str, Any]]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for r in prog:
+        best[r["stretch"]] = max(best.get(r["stretch"], 0.0), float(r["best_hold_s"] or 0.0))
+    return best
+
+
 def _history_advice(
-    adh: list[dict[str, Any]], bal: dict[str, Any], prog: list[dict[str, Any]]
+    adh: list[dict[str, Any]],
+    bal: dict[str, Any],
+    prog: list[dict[str, Any]],
+    targets: dict[str, float],
+    start_s: float,
 ) -> list[Advice]:
     out = []
     active = [a for a in adh if a["sessions"] > 0]
@@ -101,17 +113,58 @@ def _history_advice(
                 ("002", "003"),
             )
         )
-    best = max((r["best_hold_s"] or 0.0 for r in prog), default=0.0)
-    if prog and best < 30.0:
+    best = _best_by_stretch(prog)
+    short = {s: b for s, b in best.items() if b < targets[s]}
+    if short:
+        detail = "; ".join(
+            f"{stretch_name(s)}: {b:.0f} s of {targets[s]:.0f} s" for s, b in short.items()
+        )
         out.append(
             Advice(
                 "progress_hold",
-                "Progress the hold from 10 s toward 30 s",
-                f"Your best good-form hold in this period was {best:.0f} s.",
+                f"Progress the hold from {start_s:.0f} s toward "
+                f"{max(targets[s] for s in short):.0f} s",
+                f"Your best good-form hold in this period: {detail}.",
                 ("004",),
             )
         )
     return out
+
+
+def _faults_section(faults: list[dict[str, Any]]) -> str:
+    """The warnings of the period per kind, with the catalogue's labels and categories."""
+    if not faults:
+        return (
+            '<section class="card"><h2>Faults and warnings</h2><p><span class="chip good">'
+            "No faults</span> Nothing to correct in this period.</p></section>"
+        )
+    ordered = sorted(faults, key=lambda r: (fault_kind(r["kind"]).priority, r["kind"]))
+    rows = [
+        [
+            fault_chip_html(r["kind"]),
+            esc(fault_kind(r["kind"]).category),
+            f"{r['warnings']}",
+            f"{r['sessions']}",
+            esc(fmt_s(float(r["duration_s"] or 0.0))),
+        ]
+        for r in ordered
+    ]
+    return (
+        '<section class="card"><h2>Faults and warnings</h2>'
+        '<p class="muted">Form faults (red) pause the hold timer; set-up warnings (orange) are '
+        "about the camera and the framing.</p>"
+        + table_html(
+            ["Fault", "Category", "Warnings", "Sessions", "Total time"], rows, num=(2, 3, 4)
+        )
+        + "</section>"
+    )
+
+
+def _targets_legend(targets: dict[str, float], start_s: float, default_s: float) -> str:
+    values = sorted(set(targets.values())) or [default_s]
+    if len(values) == 1:
+        return f"{start_s:.0f} s start, {values[0]:.0f} s target"
+    return f"{start_s:.0f} s start, each stretch's target"
 
 
 def render_history_html(
@@ -121,6 +174,7 @@ def render_history_html(
     today: dt.date | None = None,
     title: str = "formcheck history",
     db_label: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> str:
     """The history page of the last ``days`` days as a self-contained HTML document.
 
@@ -134,13 +188,24 @@ def render_history_html(
         Page title (escaped).
     db_label : str, optional
         How to name the database on the page (default its path, when ``db`` is one).
+    catalogue : Catalogue, optional
+        The stretch catalogue with the settings' overrides: the hold target of a stretch whose
+        holds carry none, and the hold to start from (default: the built-in catalogue).
     """
     today = today or dt.date.today()
+    catalogue = catalogue or load_catalogue()
     adh = history.adherence(db, days=days, today=today)
     bal = history.side_balance(db, days=days, today=today)
     prog = history.hold_progression(db, days=days, today=today)
     rom = history.rom_trend(db, days=days, today=today)
     sessions = history.list_sessions(db, days=days, today=today)
+    faults = history.fault_summary(db, days=days, today=today)
+    timed = history.hold_targets(db, days=days, today=today)
+    stretches = sorted({r["stretch"] for r in prog})
+    targets = {s: timed.get(s) or catalogue.hold_target_for(s) for s in stretches}
+    start_s = catalogue.hold_start_s
+    best_by = _best_by_stretch(prog)
+    reached = bool(best_by) and all(b >= targets[s] for s, b in best_by.items())
     dates = [a["day"] for a in adh]
     labels = [_day_label(d) for d in dates]
     x = np.arange(len(dates), dtype=float)
@@ -166,7 +231,7 @@ def render_history_html(
                 (f"{n_sessions}", "stretching sessions", ""),
                 (f"{active_days} / {days}", "days stretched", ""),
                 (f"{goal_days}", "days with 2+ sessions", "good" if goal_days else "warn"),
-                (f"{best:.0f} s", "best good-form hold", "good" if best >= 30 else "warn"),
+                (f"{best:.0f} s", "best good-form hold", "good" if reached else "warn"),
                 (
                     "—" if not math.isfinite(ratio) else f"{ratio:.0%}",
                     "left/right balance",
@@ -210,7 +275,6 @@ def render_history_html(
         + "</section>"
     )
 
-    stretches = sorted({r["stretch"] for r in prog})
     prog_blocks = []
     for stretch in stretches:
         prog_blocks.append(
@@ -225,7 +289,10 @@ def render_history_html(
                         "mean hold", _by_day(prog, dates, stretch, "mean_hold_s"), "s-mean", True
                     ),
                 ],
-                ref_lines=[RefLine(30.0, "30 s target"), RefLine(10.0, "10 s start")],
+                ref_lines=[
+                    RefLine(targets[stretch], f"{targets[stretch]:.0f} s target"),
+                    RefLine(start_s, f"{start_s:.0f} s start"),
+                ],
                 x_range=x_range,
                 x_ticks=x_ticks,
                 y_unit=" s",
@@ -239,7 +306,7 @@ def render_history_html(
             [
                 ("s-good", "best good-form hold"),
                 ("s-mean", "mean hold"),
-                ("ref", "10 s start, 30 s target"),
+                ("ref", _targets_legend(targets, start_s, catalogue.hold_target_s)),
             ]
         )
         + ("".join(prog_blocks) or '<p class="muted">No holds in this period.</p>')
@@ -273,9 +340,10 @@ def render_history_html(
     )
     body.append(
         '<section class="card"><h2>Advice</h2>'
-        + advice_html(_history_advice(adh, bal, prog))
+        + advice_html(_history_advice(adh, bal, prog, targets, start_s))
         + "</section>"
     )
+    body.append(_faults_section(faults))
 
     rows = []
     for s in sessions:

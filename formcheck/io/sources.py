@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.errors import InputError
+from formcheck.io.mp4 import mp4_cut_short
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class SourceInfo:
     notes: list[str] = field(default_factory=list)
 
     def as_report(self) -> dict[str, Any]:
+        """Return the report's ``source`` section (sizes in pixels, ``duration_s`` in seconds)."""
         return {
             "path": self.path,
             "kind": self.kind,
@@ -96,40 +98,6 @@ def _cv2() -> Any:
             with contextlib.suppress(AttributeError):  # very old OpenCV
                 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_FATAL)
     return cv2
-
-
-def _mp4_cut_short(path: Path) -> bool:
-    """True when ``path`` is an MP4/MOV whose top-level boxes run past the end of the file.
-
-    A recording that stopped before the camera app finished it (battery, crash, a copy that
-    broke off) has its ``mdat`` box cut and lacks the ``moov`` index, which FFmpeg needs.
-    """
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(12)
-            if len(head) < 8 or head[4:8] != b"ftyp":
-                return False
-            pos = 0
-            seen_moov = False
-            while pos + 8 <= size:
-                fh.seek(pos)
-                hdr = fh.read(16)
-                box = int.from_bytes(hdr[0:4], "big")
-                kind = hdr[4:8]
-                if box == 1 and len(hdr) >= 16:
-                    box = int.from_bytes(hdr[8:16], "big")
-                elif box == 0:
-                    box = size - pos
-                if box < 8:
-                    return False
-                seen_moov = seen_moov or kind == b"moov"
-                if pos + box > size:
-                    return True
-                pos += box
-            return not seen_moov
-    except OSError:
-        return False
 
 
 def _to_bgr(image: NDArray[Any]) -> NDArray[np.uint8]:
@@ -167,6 +135,7 @@ def _check_file(path: Path) -> None:
 
 
 def is_image_path(path: str | Path) -> bool:
+    """Return whether ``path`` has a still-image suffix (:data:`IMAGE_SUFFIXES`)."""
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
@@ -231,7 +200,7 @@ class VideoSource:
         if cap is None or not cap.isOpened():
             if cap is not None:
                 cap.release()
-            if _mp4_cut_short(self.path):
+            if mp4_cut_short(self.path):
                 raise InputError(
                     f"{self.path.name} is cut short: the recording was not finished (its index, "
                     "the moov box, is missing), so no frame can be located; export or copy the "

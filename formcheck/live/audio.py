@@ -29,6 +29,8 @@ from typing import Protocol
 
 import numpy as np
 
+from formcheck.stretches.catalogue import fault_kind
+
 log = logging.getLogger(__name__)
 
 #: tone kinds and their notes (frequency Hz, duration s)
@@ -183,8 +185,8 @@ def make_audio(mute: bool) -> AudioBackend:
 class AudioCues:
     """When to play what: ``update(now_s, warnings, just_completed, prompt)`` once a frame.
 
-    - tone ``"warning"`` when a ``back_rounding`` warning starts (it was not active the frame
-      before), at most once every ``tone_gap_s``;
+    - tone ``"warning"`` when a warning whose catalogue kind has that tone (``back_rounding``)
+      starts (it was not active the frame before), at most once every ``tone_gap_s``;
     - tone ``"complete"`` when a hold completes;
     - the prompt spoken when the prompt on screen changes; the same text at most every
       ``repeat_s`` seconds, any two utterances ``min_gap_s`` apart (a prompt held back by
@@ -234,7 +236,7 @@ class AudioCues:
     ) -> None:
         now = self.clock() if now_s is None else now_s
         active = frozenset(warnings)
-        if "back_rounding" in active and "back_rounding" not in self._prev_warnings:
+        if any(fault_kind(k).tone == "warning" for k in active - self._prev_warnings):
             self._tone(now, "warning")
         self._prev_warnings = active
         if just_completed:

@@ -128,14 +128,6 @@ def leg_raise_angle(
     return math.degrees(math.atan2(up, along))
 
 
-def segment_angle_between(
-    p0: ArrayLike, p1: ArrayLike, q0: ArrayLike, q1: ArrayLike
-) -> NDArray[np.float64] | float:
-    """Unsigned angle between the directions ``p0->p1`` and ``q0->q1``, degrees in ``[0, 180]``."""
-    p0, p1, q0, q1 = (np.asarray(p, float) for p in (p0, p1, q0, q1))
-    return joint_angle(p1 - p0, np.zeros_like(p1 - p0), q1 - q0)
-
-
 def midpoint(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     """Midpoint of two points (NaN if either is NaN)."""
     return (np.asarray(a, float) + np.asarray(b, float)) / 2.0

@@ -1,4 +1,4 @@
-"""Per-frame measurements for both legs, from a :class:`formcheck.pose.estimator.PoseFrame`.
+"""Per-frame measurements for both legs, from a :class:`formcheck.pose.frame.PoseFrame`.
 
 Angles are measured on the 2D image landmarks in pixels (so the aspect ratio is right): in a
 side view that is what a clinician reads off the picture, and MediaPipe's depth is its weakest
@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from formcheck.metrics import geometry as g
 from formcheck.metrics.filters import OneEuroFilter
-from formcheck.pose.estimator import N_LANDMARKS, PoseFrame
+from formcheck.pose.frame import N_LANDMARKS, PoseFrame
 
 SIDES = ("left", "right")
 
@@ -41,7 +41,7 @@ class MetricsOptions:
     smooth_beta: float = 80.0
     smooth_d_cutoff_hz: float = 1.0
     side_view_max_deg: float = 30.0  # |yaw - 90| within this = side view
-    front_view_max_deg: float = 30.0  # |yaw| within this (or of 180) = front view
+    front_view_max_deg: float = 30.0  # yaw within this = front (or back) view
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ class FrameMetrics:
     trunk_inclination_deg : float
         Hip-mid -> shoulder-mid from vertical; 0 upright, 90 horizontal.
     yaw_deg : float
-        Body yaw relative to the camera, 0 = facing the camera, 90 = side-on, in [0, 180].
+        Yaw of the body's left-right axis from the image plane, degrees in [0, 90]: 0 = facing
+        the camera or facing away (not told apart), 90 = side-on (:func:`body_yaw_deg`).
     view : str or None
         ``"side"``, ``"oblique"`` or ``"front"``; None when nobody was found.
     near_side : str or None
@@ -111,7 +112,11 @@ def _nan2() -> NDArray[np.float64]:
 
 
 def classify_view(yaw_deg: float, opts: MetricsOptions) -> str | None:
-    """Side / oblique / front from the yaw (0 = facing the camera, 90 = side-on)."""
+    """Return ``"side"``, ``"oblique"`` or ``"front"`` for a yaw in degrees (None for NaN).
+
+    ``yaw_deg`` is :func:`body_yaw_deg`'s, in [0, 90] (0 = facing the camera or away, 90 =
+    side-on); a yaw measured from the front up to 180 is read the same way (180 = facing away).
+    """
     if not math.isfinite(yaw_deg):
         return None
     if abs(yaw_deg - 90.0) <= opts.side_view_max_deg:

@@ -16,7 +16,6 @@ import contextlib
 import dataclasses
 import logging
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,77 +24,10 @@ from numpy.typing import NDArray
 
 from formcheck.errors import ModelError
 from formcheck.io.native_logs import quiet_native_stderr
+from formcheck.pose.frame import N_LANDMARKS, PoseFrame
+from formcheck.pose.options import PoseOptions
 
 log = logging.getLogger(__name__)
-
-N_LANDMARKS = 33
-
-
-@dataclass(frozen=True)
-class PoseFrame:
-    """The main subject's pose in one frame.
-
-    Attributes
-    ----------
-    t_s : float
-        Frame time in seconds.
-    width, height : int
-        Image size in pixels.
-    xy : ndarray, shape (33, 2)
-        Image landmarks in pixels (x right, y down); NaN when nobody was found. May lie outside
-        the image for joints MediaPipe infers beyond the border.
-    z : ndarray, shape (33,)
-        MediaPipe's relative depth, in pixels (same scale as x), smaller = nearer the camera.
-    visibility, presence : ndarray, shape (33,)
-        MediaPipe's per-landmark scores in [0, 1]; NaN when nobody was found.
-    world : ndarray, shape (33, 3)
-        World landmarks in metres, origin at the hips' centre, y down; NaN when nobody was found.
-    mask : ndarray, shape (H, W), float32, or None
-        The subject's segmentation mask in [0, 1], when requested.
-    n_people : int
-        How many people MediaPipe found in the frame.
-    """
-
-    t_s: float
-    width: int
-    height: int
-    xy: NDArray[np.float64]
-    z: NDArray[np.float64]
-    visibility: NDArray[np.float64]
-    presence: NDArray[np.float64]
-    world: NDArray[np.float64]
-    mask: NDArray[np.float32] | None = None
-    n_people: int = 0
-
-    def __post_init__(self) -> None:
-        for name, shape in (
-            ("xy", (N_LANDMARKS, 2)),
-            ("z", (N_LANDMARKS,)),
-            ("visibility", (N_LANDMARKS,)),
-            ("presence", (N_LANDMARKS,)),
-            ("world", (N_LANDMARKS, 3)),
-        ):
-            arr = getattr(self, name)
-            if arr.shape != shape:
-                raise ValueError(f"PoseFrame.{name} must have shape {shape}, got {arr.shape}")
-        if self.mask is not None and self.mask.shape != (self.height, self.width):
-            raise ValueError(
-                f"PoseFrame.mask must have shape {(self.height, self.width)}, got {self.mask.shape}"
-            )
-
-    @property
-    def person(self) -> bool:
-        """True when a person was found."""
-        return bool(np.isfinite(self.xy).any())
-
-    @classmethod
-    def empty(cls, t_s: float, width: int, height: int, n_people: int = 0) -> PoseFrame:
-        """A frame in which nobody was found (all NaN)."""
-        nan = np.full(N_LANDMARKS, np.nan)
-        return cls(
-            t_s, width, height, np.full((N_LANDMARKS, 2), np.nan), nan.copy(), nan.copy(),
-            nan.copy(), np.full((N_LANDMARKS, 3), np.nan), None, n_people,
-        )  # fmt: skip
 
 
 def _bbox_area(xy: NDArray[np.float64]) -> float:
@@ -148,26 +80,6 @@ class SubjectTracker:
         return choice
 
 
-@dataclass
-class PoseOptions:
-    """Settings of the pose stage."""
-
-    model: str = "full"  # lite | full | heavy | path to a .task file
-    # Videos: 1. With 2, MediaPipe's VIDEO-mode tracking loses a lone person in about a fifth of
-    # the frames (measured: 228/290 vs 290/290 on a push-up clip) and runs ~40 % slower; with 1
-    # it keeps following the person it found, which is the main subject.
-    num_poses: int = 1
-    # Photos: several people are looked for, and the largest is the subject.
-    num_poses_image: int = 2
-    # Videos: every this many seconds a separate IMAGE-mode pass (num_poses_image) counts the
-    # people in view, so "several people" is noticed while tracking one (0 = never).
-    people_check_s: float = 2.0
-    min_detection_confidence: float = 0.5
-    min_presence_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    segmentation: bool = True
-
-
 class PoseEstimator:
     """MediaPipe PoseLandmarker in IMAGE or VIDEO mode.
 
@@ -183,8 +95,8 @@ class PoseEstimator:
             VisionTaskRunningMode,
         )
 
+        from formcheck.pose.models import resolve_model
         from formcheck.pose.privacy import stop_mediapipe_usage_logging
-        from formcheck.pose.provision import resolve_model
 
         stop_mediapipe_usage_logging()  # before any landmarker: no usage reports (docs/privacy.md)
 

@@ -1,10 +1,16 @@
-"""The per-frame CSV of a report: one row per frame, one column per frame key.
+"""The CSV files of a report: one row per frame, and one row per warning.
 
-Columns are the frame keys of the JSON REPORT CONTRACT in contract order (``t_s``, ``person``,
-``stretch``, ``side``, ``knee_extension_deg``, ``hip_angle_deg``, ``leg_raise_deg``,
-``lumbar_flexion_deg``, ``back_rounded``, ``valid``), then any extra keys the frames carry, in the
-order they first appear. Null (and NaN) cells are empty; booleans are ``true`` / ``false``;
-numbers are written in full (shortest round-trip form).
+Frames (:func:`frames_csv_text`): columns are the frame keys of the JSON REPORT CONTRACT in
+contract order (``t_s``, ``person``, ``stretch``, ``side``, ``knee_extension_deg``,
+``hip_angle_deg``, ``leg_raise_deg``, ``lumbar_flexion_deg``, ``back_rounded``, ``valid``), then
+any extra keys the frames carry, in the order they first appear.
+
+Warnings (:func:`warnings_csv_text`): :data:`WARNING_COLUMNS`, the warning's kind with the
+catalogue's label and category (:func:`formcheck.stretches.catalogue.fault_kind`), its times in
+seconds and its message.
+
+Null (and NaN) cells are empty; booleans are ``true`` / ``false``; numbers are written in full
+(shortest round-trip form).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.io.atomic import atomic_write_text
+from formcheck.stretches.catalogue import fault_kind
 
 #: the frame keys of schema_version 1, in the order the CSV writes them
 CONTRACT_COLUMNS = (
@@ -33,6 +40,10 @@ CONTRACT_COLUMNS = (
     "back_rounded",
     "valid",
 )
+
+
+#: the columns of the warnings CSV
+WARNING_COLUMNS = ("kind", "label", "category", "start_s", "end_s", "duration_s", "message")
 
 
 def frame_columns(frames: Sequence[dict[str, Any]]) -> list[str]:
@@ -79,3 +90,37 @@ def write_frames_csv(report: dict[str, Any], path: str | os.PathLike[str]) -> Pa
         ``path`` cannot be written.
     """
     return atomic_write_text(path, frames_csv_text(report))
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def warnings_csv_text(report: dict[str, Any]) -> str:
+    """The warnings CSV of ``report`` as text: one row per warning, :data:`WARNING_COLUMNS`
+    (``duration_s`` empty when a time is missing; ``\r\n`` line ends)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(WARNING_COLUMNS)
+    for w in report.get("warnings", []):
+        if not isinstance(w, dict):
+            continue
+        fault = fault_kind(str(w.get("kind") or "unknown"))
+        start, end = _number(w.get("start_s")), _number(w.get("end_s"))
+        duration = None if start is None or end is None else round(end - start, 3)
+        row = [fault.kind, fault.label, fault.category, start, end, duration, w.get("message")]
+        writer.writerow([csv_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def write_warnings_csv(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write the warnings CSV of ``report`` to ``path`` atomically; returns the path.
+
+    Raises
+    ------
+    OutputError
+        ``path`` cannot be written.
+    """
+    return atomic_write_text(path, warnings_csv_text(report))

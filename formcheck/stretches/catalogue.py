@@ -1,16 +1,25 @@
 """The stretch catalogue: ``catalogue.toml`` loaded into frozen dataclasses.
 
 The TOML file is the single place where stretches, their set-up, hold targets and form rules
-live, each rule citing its seed document. Settings files can override any number in it
-(:func:`load_catalogue` takes an ``overrides`` mapping of the same shape); unknown keys and
-values of the wrong type raise :class:`formcheck.errors.ConfigError` naming the key.
+live, each rule citing its seed document, and where every fault kind (warning) is described:
+its label, category (``"form"`` or ``"setup"``), priority, on-screen message, spoken prompt,
+tone and seed citation (:class:`FaultKind`). The coach, the live window and its audio, the
+overlay, the report page, the CSV and the history read the fault kinds from here
+(:func:`fault_kind`, :func:`faults_by_priority`); no other module keeps a table of them.
+
+Settings files can override any number of the stretches and defaults (:func:`load_catalogue`
+takes an ``overrides`` mapping of the same shape); unknown keys, values of the wrong type and
+overrides of the fault kinds raise :class:`formcheck.errors.ConfigError` naming the key.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -38,6 +47,60 @@ MEASURES = frozenset(
     }
 )
 PER_LEG = frozenset({"knee_extension_deg", "hip_angle_deg", "leg_raise_deg"})
+#: the categories of fault kinds: a fault of the stretch, or a problem of the camera set-up
+FAULT_CATEGORIES = ("form", "setup")
+#: the sounds a fault kind can play when its warning starts
+TONES = ("warning",)
+#: the priority given to a kind that is not in the catalogue (after every known kind)
+UNKNOWN_PRIORITY = 1_000_000
+_SEED = re.compile(r"(?:^|;\s*)(\d{3}):")
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """One kind of warning, as every output shows it.
+
+    Attributes
+    ----------
+    kind : str
+        The id written in reports (``warnings[].kind``, the frames' ``warnings`` lists).
+    label : str
+        Short name in the report page, the CSV and the history ("Knee bent").
+    category : str
+        ``"form"``: a fault of the stretch (pauses the hold timer, shown red); ``"setup"``: the
+        camera or the framing (shown orange).
+    priority : int
+        1 = the most important: its message and prompt win when several warnings are active.
+    message : str
+        The on-screen message (a stretch's rule may word it its own way, see
+        :meth:`Catalogue.message_for`).
+    prompt : str or None
+        The short prompt of the live window, also spoken; None: never spoken.
+    source : str or None
+        Seed citation, ``"NNN: quoted words"`` (several joined by ``"; "``); None for set-up
+        kinds that no seed describes.
+    tone : str or None
+        A sound played when the warning starts (one of :data:`TONES`), or None.
+    """
+
+    kind: str
+    label: str
+    category: str
+    priority: int
+    message: str
+    prompt: str | None = None
+    source: str | None = None
+    tone: str | None = None
+
+    @property
+    def is_form(self) -> bool:
+        """True for a fault of the stretch itself (category ``"form"``)."""
+        return self.category == "form"
+
+    @property
+    def seeds(self) -> tuple[str, ...]:
+        """The seed numbers the citation quotes, e.g. ``("000", "003")``."""
+        return tuple(_SEED.findall(self.source or ""))
 
 
 @dataclass(frozen=True)
@@ -77,6 +140,10 @@ class Stretch:
     rules: tuple[Rule, ...]
 
 
+def _fault_kinds_default() -> dict[str, FaultKind]:
+    return fault_kinds()
+
+
 @dataclass(frozen=True)
 class Catalogue:
     stretches: dict[str, Stretch]
@@ -87,6 +154,7 @@ class Catalogue:
     sessions_per_day: int
     min_hold_s: float
     exit_grace_s: float
+    faults: dict[str, FaultKind] = field(default_factory=_fault_kinds_default)
 
     def __getitem__(self, stretch_id: str) -> Stretch:
         return self.stretches[stretch_id]
@@ -94,10 +162,136 @@ class Catalogue:
     def rules_for(self, stretch_id: str) -> tuple[Rule, ...]:
         return self.stretches[stretch_id].rules + self.common_rules
 
+    def fault_kind(self, kind: str) -> FaultKind:
+        """The fault kind ``kind``; a kind not in the catalogue gets :func:`unknown_fault`."""
+        return self.faults.get(kind) or unknown_fault(kind)
+
+    def faults_by_priority(self) -> tuple[FaultKind, ...]:
+        """Every fault kind, the most important first."""
+        return tuple(sorted(self.faults.values(), key=lambda f: f.priority))
+
+    def message_for(self, kind: str, stretch_id: str | None = None) -> str:
+        """The on-screen message of ``kind``: the stretch's own wording when one of its rules
+        raises it, else the fault kind's message."""
+        if stretch_id in self.stretches:
+            for rule in self.rules_for(str(stretch_id)):
+                if rule.fault == kind:
+                    return rule.message
+        return self.fault_kind(kind).message
+
+    def hold_target_for(self, stretch_id: str | None) -> float:
+        """The hold target of a stretch in seconds; the default target for other ids."""
+        if stretch_id in self.stretches:
+            return self.stretches[str(stretch_id)].hold_target_s
+        return self.hold_target_s
+
 
 def _default_data() -> dict[str, Any]:
+    return copy.deepcopy(_builtin_data())
+
+
+@functools.cache
+def _builtin_data() -> dict[str, Any]:
     text = resources.files("formcheck.stretches").joinpath("catalogue.toml").read_text("utf-8")
     return tomllib.loads(text)
+
+
+def _text(d: dict[str, Any], key: str, where: str, *, required: bool) -> str | None:
+    value = d.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"'{where}.{key}' must be a non-empty text, found {value!r}")
+    return value
+
+
+def _fault(kind: str, d: dict[str, Any]) -> FaultKind:
+    where = f"fault.{kind}"
+    unknown = set(d) - {"label", "category", "priority", "message", "prompt", "source", "tone"}
+    if unknown:
+        raise ConfigError(f"unknown key '{where}.{sorted(unknown)[0]}'")
+    category = d.get("category")
+    if category not in FAULT_CATEGORIES:
+        raise ConfigError(
+            f"'{where}.category' must be one of {FAULT_CATEGORIES}, found {category!r}"
+        )
+    priority = d.get("priority")
+    if isinstance(priority, bool) or not isinstance(priority, int) or priority < 1:
+        raise ConfigError(f"'{where}.priority' must be a whole number from 1, found {priority!r}")
+    tone = d.get("tone")
+    if tone is not None and tone not in TONES:
+        raise ConfigError(f"'{where}.tone' must be one of {TONES}, found {tone!r}")
+    source = _text(d, "source", where, required=category == "form")
+    if source is not None and not _SEED.match(source):
+        raise ConfigError(
+            f"'{where}.source' must start with a seed number 'NNN:', found {source!r}"
+        )
+    return FaultKind(
+        kind, str(_text(d, "label", where, required=True)), category, priority,
+        str(_text(d, "message", where, required=True)), _text(d, "prompt", where, required=False),
+        source, tone,
+    )  # fmt: skip
+
+
+def parse_fault_kinds(data: dict[str, Any]) -> dict[str, FaultKind]:
+    """The ``[fault.*]`` tables of a catalogue as fault kinds, checked.
+
+    Raises
+    ------
+    ConfigError
+        A table has an unknown key, a category not in :data:`FAULT_CATEGORIES`, a priority that
+        is not a whole number from 1 or that another kind has, a tone not in :data:`TONES`, an
+        empty text, or (a form fault) no seed citation ``"NNN: ..."``.
+    """
+    faults = {kind: _fault(kind, d) for kind, d in data.items()}
+    seen: dict[int, str] = {}
+    for f in faults.values():
+        if f.priority in seen:
+            other = seen[f.priority]
+            raise ConfigError(f"'fault.{f.kind}.priority' {f.priority} is also that of '{other}'")
+        seen[f.priority] = f.kind
+    return faults
+
+
+@functools.cache
+def fault_kinds() -> dict[str, FaultKind]:
+    """Every fault kind of the built-in catalogue, by kind (in the TOML's order; shared: do not
+    modify)."""
+    return parse_fault_kinds(_builtin_data()["fault"])
+
+
+def unknown_fault(kind: str) -> FaultKind:
+    """How a kind that is not in the catalogue is shown (a report from another version): its id
+    as label, category ``"setup"``, after every known kind, never spoken."""
+    label = kind.replace("_", " ").capitalize() or "Unknown"
+    return FaultKind(kind, label, "setup", UNKNOWN_PRIORITY, label)
+
+
+def fault_kind(kind: str) -> FaultKind:
+    """The fault kind ``kind`` of the built-in catalogue (:func:`unknown_fault` if not there)."""
+    return fault_kinds().get(kind) or unknown_fault(kind)
+
+
+def faults_by_priority() -> tuple[FaultKind, ...]:
+    """Every fault kind of the built-in catalogue, the most important first."""
+    return tuple(sorted(fault_kinds().values(), key=lambda f: f.priority))
+
+
+def kinds_of(category: str) -> tuple[str, ...]:
+    """The kinds of one category (``"form"`` or ``"setup"``), the most important first."""
+    if category not in FAULT_CATEGORIES:
+        raise ValueError(f"category must be one of {FAULT_CATEGORIES}, found {category!r}")
+    return tuple(f.kind for f in faults_by_priority() if f.category == category)
+
+
+def most_important(active: Iterable[str]) -> FaultKind | None:
+    """The active warning whose message and prompt win: the lowest priority number (kinds not
+    in the catalogue come last, in the order given); None when nothing is active."""
+    kinds = list(dict.fromkeys(active))
+    if not kinds:
+        return None
+    best = min(kinds, key=lambda k: (fault_kind(k).priority, kinds.index(k)))
+    return fault_kind(best)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
@@ -132,7 +326,7 @@ def _num(d: dict[str, Any], key: str, where: str) -> float | None:
     return float(v)
 
 
-def _rule(rule_id: str, d: dict[str, Any], where: str) -> Rule:
+def _rule(rule_id: str, d: dict[str, Any], where: str, faults: dict[str, FaultKind]) -> Rule:
     measure = d.get("measure")
     if measure not in MEASURES:
         raise ConfigError(f"'{where}.measure' must be one of {sorted(MEASURES)}, found {measure!r}")
@@ -142,18 +336,30 @@ def _rule(rule_id: str, d: dict[str, Any], where: str) -> Rule:
     lo, hi = _num(d, "min", where), _num(d, "max", where)
     if lo is not None and hi is not None and lo > hi:
         raise ConfigError(f"'{where}': min ({lo}) is above max ({hi})")
-    for key in ("fault", "message", "source"):
+    for key in ("fault", "source"):
         if not isinstance(d.get(key), str) or not d[key]:
             raise ConfigError(f"'{where}.{key}' must be a non-empty text")
-    return Rule(rule_id, measure, d["fault"], d["message"], d["source"], leg, lo, hi)
+    fault = faults.get(d["fault"])
+    if fault is None:
+        raise ConfigError(
+            f"'{where}.fault' must be a fault kind of the catalogue ({', '.join(faults)}), "
+            f"found {d['fault']!r}"
+        )
+    message = _text(d, "message", where, required=False) or fault.message
+    return Rule(rule_id, measure, fault.kind, message, d["source"], leg, lo, hi)
 
 
 def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
     """Load the built-in catalogue, with ``overrides`` (same shape as the TOML) applied."""
     data = _default_data()
     if overrides:
-        data = copy.deepcopy(data)
+        if "fault" in overrides:
+            raise ConfigError(
+                "the fault kinds ('fault.*') cannot be changed by settings: they are what every "
+                "output shows (formcheck/stretches/catalogue.toml)"
+            )
         _merge(data, overrides, "")
+    faults = fault_kinds()
     defaults = data["defaults"]
     stretches: dict[str, Stretch] = {}
     for sid, s in data["stretch"].items():
@@ -169,14 +375,14 @@ def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
         if target <= 0:
             raise ConfigError(f"'{where}.hold_target_s' must be above 0, found {target}")
         rules = tuple(
-            _rule(rid, r, f"{where}.rules.{rid}") for rid, r in s.get("rules", {}).items()
+            _rule(rid, r, f"{where}.rules.{rid}", faults) for rid, r in s.get("rules", {}).items()
         )
         stretches[sid] = Stretch(
             sid, s["name"], s["posture"], s["sides"], tuple(s["sources"]), s["setup"],
             engaged, target, rules,
         )  # fmt: skip
     common = tuple(
-        _rule(rid, r, f"common.rules.{rid}") for rid, r in data["common"]["rules"].items()
+        _rule(rid, r, f"common.rules.{rid}", faults) for rid, r in data["common"]["rules"].items()
     )
     for key in ("min_hold_s", "exit_grace_s", "hold_start_s"):
         if float(defaults[key]) < 0:
@@ -184,5 +390,5 @@ def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
     return Catalogue(
         stretches, common, float(defaults["hold_target_s"]), float(defaults["hold_start_s"]),
         int(defaults["reps_per_side"]), int(defaults["sessions_per_day"]),
-        float(defaults["min_hold_s"]), float(defaults["exit_grace_s"]),
+        float(defaults["min_hold_s"]), float(defaults["exit_grace_s"]), faults,
     )  # fmt: skip

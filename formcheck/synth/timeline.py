@@ -12,17 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from formcheck.synth.pose import (
+from formcheck.synth.pose import BodyPose, ease, interpolate
+from formcheck.synth.spec import Segment, Spec
+from formcheck.synth.stretch_poses import (
     BodyMeasures,
-    BodyPose,
     bounce_pose,
-    ease,
-    interpolate,
     squat_pose,
     stretch_pose,
     walk_pose,
 )
-from formcheck.synth.spec import Segment, Spec
 
 BOUNCE_HZ = 1.5
 BOUNCE_DEG = 7.0

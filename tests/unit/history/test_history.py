@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from formcheck.cli import main
+from formcheck.history import importer
 from formcheck.history import store as history
 from formcheck.history.page import render_history_html, write_history_html
 from formcheck.history.store import HistoryError
-from tests.fixtures_reports import make_history_reports, make_report
+from formcheck.stretches.catalogue import load_catalogue
+from tests.fixtures_reports import make_fault_report, make_history_reports, make_report
 
 TODAY = dt.date(2025, 3, 14)
 
@@ -171,7 +174,7 @@ def test_failed_import_rolls_back(tmp_path: Path, monkeypatch) -> None:
     def boom(conn, day):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(history, "_refresh_day", boom)
+    monkeypatch.setattr(importer, "refresh_day", boom)
     with pytest.raises(HistoryError, match="disk I/O error"):
         history.import_report(path, make_report())
     monkeypatch.undo()
@@ -264,3 +267,54 @@ def test_default_db_is_used(capsys) -> None:
     assert main(["history", "list"]) == 0
     assert "morning stretch.mp4" in capsys.readouterr().out
     assert not math.isnan(sid)
+
+
+def test_form_faults_and_fault_summary_follow_the_catalogue(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    report = make_fault_report("back_off_floor")  # a lying-stretch fault the old list missed
+    sid, _ = history.import_report(db, report)
+    assert history.list_sessions(db)[0]["form_faults"] == 1
+    day = history.get_session(db, sid)["day"]
+    today = dt.date.fromisoformat(day)
+    summary = {r["kind"]: r for r in history.fault_summary(db, days=1, today=today)}
+    assert summary["back_off_floor"]["warnings"] == 1
+    assert summary["back_off_floor"]["duration_s"] == pytest.approx(1.5)
+    assert summary["no_person"]["sessions"] == 1
+    page = render_history_html(db, days=1, today=today)
+    assert '<span class="chip bad">Back off the floor</span>' in page
+    assert '<span class="chip warn">Nobody in view</span>' in page
+
+
+def test_history_hold_targets_come_from_the_holds(tmp_path: Path) -> None:
+    conn = history.open_db(":memory:")
+    wall = make_report(
+        "supine_wall", hold_s={"right": 22.0, "left": 12.0}, started_at="2025-03-14T08:00:00"
+    )
+    fold = make_report("standing_fold", started_at="2025-03-14T18:00:00", seed=6)
+    for r in (wall, fold):
+        history.import_report(conn, r)
+    assert history.hold_targets(conn, days=3, today=TODAY) == {
+        "standing_fold": 30.0,
+        "supine_wall": 20.0,
+    }
+    page = render_history_html(conn, days=3, today=TODAY)
+    assert "20 s target" in page and "30 s target" in page
+    assert "each stretch&#x27;s target" in page and "10 s start" in page
+    assert "Progress the hold" not in page  # 20 s of 20 s on the wall, 31 s of 30 s folding
+    # without targets in the holds: the catalogue's (with the settings' overrides)
+    conn.execute("UPDATE holds SET target_s = NULL")
+    over = load_catalogue({"stretch": {"supine_wall": {"hold_target_s": 25.0}}})
+    page = render_history_html(conn, days=3, today=TODAY, catalogue=over)
+    assert "25 s target" in page and "20 s target" not in page
+    assert "Progress the hold from 10 s toward 25 s" in page
+    assert "Stretch on the wall: 20 s of 25 s" in page
+    conn.close()
+
+
+def test_cli_history_show_labels_warnings(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "h.sqlite3"
+    history.import_report(db, make_fault_report("legs_not_90"))
+    assert main(["history", "show", "1", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"legs_not_90\s+Legs not at 90°\s+form", out)
+    assert re.search(r"no_person\s+Nobody in view\s+setup", out)

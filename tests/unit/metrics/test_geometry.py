@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from formcheck.metrics import geometry as g
-from formcheck.metrics.measures import MetricsComputer, MetricsOptions, classify_view
+from formcheck.metrics.measures import (
+    MetricsComputer,
+    MetricsOptions,
+    body_yaw_deg,
+    classify_view,
+)
 from tests.stickfigure import figure, hip_angle, knee_ext
 
 
@@ -60,7 +65,7 @@ def test_metrics_on_stick_figures_match_construction(trunk, thigh, shank):
 
 
 def test_nobody_gives_nan_not_zero():
-    from formcheck.pose.estimator import PoseFrame
+    from formcheck.pose.frame import PoseFrame
 
     m = MetricsComputer().update(PoseFrame.empty(0.0, 640, 480))
     assert not m.person
@@ -92,6 +97,30 @@ def test_view_classification():
     o = MetricsOptions()
     assert classify_view(90, o) == "side"
     assert classify_view(5, o) == "front"
-    assert classify_view(175, o) == "front"
     assert classify_view(45, o) == "oblique"
     assert classify_view(float("nan"), o) is None
+
+
+@pytest.mark.parametrize(
+    ("left_to_right", "yaw", "view"),
+    [
+        ((-1, 0, 0), 0.0, "front"),  # facing the camera
+        ((1, 0, 0), 0.0, "front"),  # facing away: the same yaw, not told apart
+        ((0, 0, 1), 90.0, "side"),
+        ((0, 0, -1), 90.0, "side"),
+        ((-1, 0, 1), 45.0, "oblique"),
+    ],
+)
+def test_body_yaw_is_0_to_90_and_classifies(left_to_right, yaw, view):
+    """The yaw the measurement produces (world landmarks, metres) and the view it gives."""
+    axis = np.asarray(left_to_right, float) / np.linalg.norm(left_to_right)
+    world = np.full((33, 3), np.nan)
+    for left, right, height_m in (
+        (g.LEFT_HIP, g.RIGHT_HIP, 0.0),
+        (g.LEFT_SHOULDER, g.RIGHT_SHOULDER, -0.5),
+    ):
+        world[left] = -0.15 * axis + (0, height_m, 0)
+        world[right] = 0.15 * axis + (0, height_m, 0)
+    got = body_yaw_deg(world, np.full((33, 2), np.nan))
+    assert got == pytest.approx(yaw, abs=1e-9)
+    assert classify_view(got, MetricsOptions()) == view

@@ -1,4 +1,4 @@
-"""Tests of pose model provisioning (formcheck.pose.provision) and ``formcheck models``.
+"""Tests of pose model provisioning (formcheck.pose.models) and ``formcheck models``.
 
 The offline build runs once per session (``built_bundle``); every other test copies its result
 into a temporary ``$FORMCHECK_MODEL_DIR``. Official downloads are faked, never attempted.
@@ -22,11 +22,12 @@ import pytest
 
 from formcheck.cli import main
 from formcheck.errors import ModelError
-from formcheck.pose import provision as models
+from formcheck.pose import models
+from formcheck.pose.models import build, manifest
 
 REPO = Path(__file__).resolve().parents[3]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
-FULL = models.BUILTIN_MANIFEST["models"]["full"]
+FULL = models.load_manifest()["models"]["full"]
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -89,10 +90,16 @@ class _FakeResponse(io.BytesIO):
 # --------------------------------------------------------------------------- manifest and places
 
 
-def test_committed_manifest_matches_builtin_copy() -> None:
-    committed = json.loads((REPO / "models" / "manifest.json").read_text(encoding="utf-8"))
-    assert committed == models.BUILTIN_MANIFEST
+def test_manifest_is_the_package_data_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One copy: the JSON shipped in the package, read the same from a checkout or installed."""
+    shipped = REPO / "formcheck" / "pose" / "models" / manifest.MANIFEST_FILE
+    committed = json.loads(shipped.read_text(encoding="utf-8"))
+    assert models.load_manifest() == committed
     assert set(committed["models"]) == set(models.MODEL_NAMES)
+    assert committed["default"] == models.DEFAULT_MODEL
+    assert not (REPO / "models" / manifest.MANIFEST_FILE).exists(), "a second copy"
+    monkeypatch.setattr(manifest, "checkout_model_dir", lambda: None)  # as if installed
+    assert models.load_manifest() == committed
 
 
 def test_model_dir_prefers_env_then_checkout_then_user_cache(
@@ -102,7 +109,7 @@ def test_model_dir_prefers_env_then_checkout_then_user_cache(
     assert models.model_dir() == tmp_path / "mine"
     monkeypatch.delenv(models.MODEL_DIR_ENV)
     assert models.model_dir() == REPO / "models"  # the tests run from a checkout
-    monkeypatch.setattr(models, "checkout_model_dir", lambda: None)
+    monkeypatch.setattr(manifest, "checkout_model_dir", lambda: None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert models.model_dir() == tmp_path / "xdg" / "formcheck" / "models"
 
@@ -178,7 +185,7 @@ def test_fetch_full_offline_builds_and_says_so(
     def fake_download(folder: Path, recipe: dict | None = None) -> Path:
         return Path(shutil.copy(source_wheel, folder))
 
-    monkeypatch.setattr(models, "download_source_wheel", fake_download)
+    monkeypatch.setattr(build, "download_source_wheel", fake_download)
     path = models.resolve_model("full")
     assert path == model_dir / FULL["file"]
     assert models.sha256_file(path) == FULL["sha256"]
@@ -305,7 +312,7 @@ def test_official_download_is_recorded_on_first_use(
 
     monkeypatch.setattr(urllib.request, "urlopen", serve)
     path = models.resolve_model("lite")
-    assert calls == [(models.BUILTIN_MANIFEST["models"]["lite"]["url"], 5.0)]
+    assert calls == [(models.load_manifest()["models"]["lite"]["url"], 5.0)]
     record = json.loads((model_dir / models.LOCAL_RECORD).read_text())["models"]["lite"]
     assert record["sha256"] == hashlib.sha256(payload).hexdigest()
     assert record["size"] == len(payload)

@@ -13,18 +13,21 @@ import pytest
 
 from formcheck.cli import main
 from formcheck.errors import InputError, OutputError
-from formcheck.report.csvfile import CONTRACT_COLUMNS, frames_csv_text, write_frames_csv
-from formcheck.report.page import (
-    Series,
-    advise,
-    atomic_write_text,
-    nice_ticks,
-    render_html_report,
-    summarize_report,
-    svg_line_chart,
-    write_html_report,
+from formcheck.io.atomic import atomic_write_text
+from formcheck.report.advice import advise
+from formcheck.report.charts import Series, nice_ticks, svg_line_chart
+from formcheck.report.csvfile import (
+    CONTRACT_COLUMNS,
+    WARNING_COLUMNS,
+    frames_csv_text,
+    warnings_csv_text,
+    write_frames_csv,
+    write_warnings_csv,
 )
+from formcheck.report.facts import summarize_report
+from formcheck.report.page import render_html_report, write_html_report
 from formcheck.report.schema import load_report
+from formcheck.stretches.catalogue import load_catalogue
 from tests.fixtures_reports import make_photo_report, make_report
 
 EVIL = "<script>alert(1)</script>.mp4"
@@ -198,7 +201,7 @@ def test_write_html_report_is_atomic(tmp_path: Path, report: dict, monkeypatch) 
     def boom(*_a, **_k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("formcheck.report.page.os.replace", boom)
+    monkeypatch.setattr("formcheck.io.atomic.os.replace", boom)
     with pytest.raises(OutputError, match="No space left"):
         write_html_report(report, out)
     assert out.read_text() == "old page"
@@ -289,3 +292,80 @@ def test_warning_thumbnail_by_reference() -> None:
     report["warnings"][1]["thumbnail"] = "snap-a"
     page = render_html_report(report)
     assert page.count(uri) == 1
+
+
+# --- hold targets: the holds', else the plan's, else the catalogue's ---------------------------
+
+
+def _summary_rows(page: str) -> list[str]:
+    return re.findall(r"<td class=num>([\d.]+ / \d+ s)</td>", page)
+
+
+def test_hold_target_comes_from_the_holds() -> None:
+    report = make_report("supine_wall", hold_s={"right": 22.0, "left": 12.0})
+    assert {h["target_s"] for h in report["holds"]} == {20.0}  # the catalogue's, seed 004
+    page = render_html_report(report)
+    assert [r.split(" / ")[1] for r in _summary_rows(page)] == ["20 s", "20 s"]
+    keys = {a.key: a for a in advise(summarize_report(report))}
+    assert keys["progress_hold"].headline == "Progress the hold from 10 s toward 20 s"
+    assert "until you reach 20 s" in keys["progress_hold"].detail
+    assert "30 s" not in page.split("<h2>Advice</h2>")[1].split("Sources")[0]
+
+
+def test_hold_target_without_holds_targets_comes_from_plan_then_catalogue() -> None:
+    report = make_report(hold_s={"right": 33.0, "left": 33.0}, fault_plan="none", duration_s=90)
+    for h in report["holds"]:
+        del h["target_s"]
+    assert summarize_report(report).target_s == 30.0  # the catalogue's standing_fold
+    over = load_catalogue({"stretch": {"standing_fold": {"hold_target_s": 40.0}}})
+    facts = summarize_report(report, over)
+    assert facts.target_s == 40.0 and facts.holds == 2
+    assert "Progress the hold from 10 s toward 40 s" in render_html_report(report, catalogue=over)
+    report["plan"] = {"plan": {"hold_s": 25.0}, "completed": {}}
+    assert summarize_report(report, over).target_s == 25.0
+    assert "keep holding about 25 s per leg" in render_html_report(report)
+
+
+def test_no_hold_target_literal_in_the_pages() -> None:
+    """The 30 s target of seeds 003 and 004 lives in the catalogue, not in the page code."""
+    root = Path(__file__).resolve().parents[3] / "formcheck"
+    for name in ("report/page.py", "report/advice.py", "report/facts.py", "history/page.py"):
+        text = (root / name).read_text()
+        assert not re.search(r"\b30(\.0)?\b", text), name
+
+
+# --- the warnings CSV --------------------------------------------------------------------------
+
+
+def test_warnings_csv(tmp_path: Path, report: dict) -> None:
+    out = write_warnings_csv(report, tmp_path / "w.csv")
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(WARNING_COLUMNS)
+    assert [r["kind"] for r in rows] == [w["kind"] for w in report["warnings"]]
+    back = next(r for r in rows if r["kind"] == "back_rounding")
+    assert (back["label"], back["category"]) == ("Back rounding", "form")
+    nobody = rows[0]
+    assert (nobody["label"], nobody["category"], nobody["duration_s"]) == (
+        "Nobody in view",
+        "setup",
+        "2.5",
+    )
+    odd = {"warnings": [{"kind": "new_kind", "start_s": 1.0, "end_s": None, "message": None}]}
+    assert warnings_csv_text(odd).splitlines()[1] == "new_kind,New kind,setup,1.0,,,"
+
+
+def test_cli_report_warnings_csv_and_config(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "session.json"
+    report = make_report(hold_s={"right": 33.0, "left": 33.0}, fault_plan="none", duration_s=90)
+    for h in report["holds"]:
+        del h["target_s"]
+    src.write_text(json.dumps(report))
+    settings = tmp_path / "s.toml"
+    settings.write_text("[stretch.standing_fold]\nhold_target_s = 45\n")
+    out = tmp_path / "w.csv"
+    args = ["report", str(src), "--warnings-csv", str(out), "--config", str(settings)]
+    assert main(args) == 0
+    assert out.read_text().startswith("kind,label,category,")
+    assert "toward 45 s" in (tmp_path / "session.html").read_text()
+    assert "w.csv" in capsys.readouterr().out

@@ -1,148 +1,13 @@
-import math
+"""Tests of the coach: recognition, rules, warnings and holds on synthetic stick figures."""
 
-import numpy as np
 import pytest
 
 from formcheck.metrics.measures import MetricsComputer, MetricsOptions
 from formcheck.stretches.catalogue import load_catalogue
-from formcheck.stretches.coach import (
-    BounceDetector,
-    Coach,
-    CoachOptions,
-    HoldTimer,
-    WarningDebouncer,
-    rules_table,
-)
+from formcheck.stretches.coach import Coach, CoachOptions, rules_table
 from tests.stickfigure import figure
 
 FPS = 30.0
-
-
-def run_timer(segments, targets=None, **kw):
-    """segments: list of (duration_s, stretch, side, engaged, valid)."""
-    timer = HoldTimer(targets or {"supine_raise": 30.0}, **kw)
-    t = 0.0
-    for dur, stretch, side, engaged, valid in segments:
-        for _ in range(int(round(dur * FPS))):
-            timer.update(t, stretch, side, engaged, valid)
-            t += 1 / FPS
-    return timer.finish(), t
-
-
-def test_timer_counts_only_valid_time_and_pauses_on_fault():
-    holds, _ = run_timer(
-        [
-            (10, "supine_raise", "left", True, True),
-            (3, "supine_raise", "left", True, False),
-            (5, "supine_raise", "left", True, True),
-            (3, None, None, False, False),
-        ]
-    )
-    assert len(holds) == 1
-    h = holds[0]
-    assert h.valid_s == pytest.approx(15.0, abs=0.1)
-    assert h.duration_s == pytest.approx(18.0, abs=0.1)
-    assert not h.completed
-
-
-def test_timer_completes_at_target_and_reports_it_once():
-    timer = HoldTimer({"supine_raise": 5.0})
-    done = []
-    for i in range(int(8 * FPS)):
-        st = timer.update(i / FPS, "supine_raise", "right", True, True)
-        if st.just_completed:
-            done.append(i / FPS)
-    holds = timer.finish()
-    assert len(done) == 1
-    assert done[0] == pytest.approx(5.0, abs=0.05)
-    assert holds[0].completed
-
-
-def test_short_exit_within_grace_keeps_the_hold():
-    holds, _ = run_timer(
-        [
-            (5, "supine_raise", "left", True, True),
-            (0.5, None, None, False, False),
-            (5, "supine_raise", "left", True, True),
-        ],
-        exit_grace_s=1.0,
-    )
-    assert len(holds) == 1
-    assert holds[0].valid_s == pytest.approx(10.0, abs=0.1)
-
-
-def test_leaving_ends_the_hold_and_a_new_one_is_the_next_rep():
-    holds, _ = run_timer(
-        [
-            (5, "supine_raise", "left", True, True),
-            (3, None, None, False, False),
-            (6, "supine_raise", "left", True, True),
-        ]
-    )
-    assert [h.rep for h in holds] == [1, 2]
-    assert holds[0].end_s < holds[1].start_s
-
-
-def test_side_switch_starts_a_new_hold_without_overlap():
-    holds, _ = run_timer(
-        [
-            (5, "supine_raise", "left", True, True),
-            (5, "supine_raise", "right", True, True),
-        ]
-    )
-    assert [(h.side, h.rep) for h in holds] == [("left", 1), ("right", 1)]
-    assert holds[0].end_s <= holds[1].start_s
-
-
-def test_too_short_stays_are_not_holds():
-    holds, _ = run_timer([(1.0, "supine_raise", "left", True, True), (3, None, None, False, False)])
-    assert holds == []
-
-
-def test_stalled_stream_does_not_add_time():
-    timer = HoldTimer({"supine_raise": 30.0}, max_dt_s=0.5)
-    timer.update(0.0, "supine_raise", "left", True, True)
-    timer.update(0.5, "supine_raise", "left", True, True)
-    timer.update(10.0, "supine_raise", "left", True, True)  # a 9.5 s gap counts as 0.5
-    holds = timer.finish()
-    assert holds[0].valid_s == pytest.approx(1.0)
-
-
-def test_debouncer_ignores_blips_and_merges_flicker():
-    d = WarningDebouncer(on_s=0.25, off_s=0.5)
-    t = 0.0
-
-    def step(faulty, n):
-        nonlocal t
-        for _ in range(n):
-            d.update(t, {"knee_bent": "x"} if faulty else {})
-            t += 1 / FPS
-
-    step(False, 10)
-    step(True, 5)  # 0.17 s: a blip
-    step(False, 30)
-    assert d.intervals == []
-    step(True, 30)  # 1 s fault
-    step(False, 5)  # flicker shorter than off_s
-    step(True, 30)
-    step(False, 30)
-    d.finish(t)
-    assert len(d.intervals) == 1
-    w = d.intervals[0]
-    assert w.start_s - w.fault_start_s == pytest.approx(0.25, abs=0.04)
-
-
-def test_bounce_detector():
-    t = np.arange(0, 5, 1 / FPS)
-    b = BounceDetector()
-    bouncing = [b.update(ti, 60 + 6 * math.sin(2 * math.pi * 1.5 * ti)) for ti in t]
-    assert any(bouncing[int(2.5 * FPS) :])
-    b.reset()
-    still = [b.update(ti, 60 + 0.5 * math.sin(2 * math.pi * 1.5 * ti)) for ti in t]
-    assert not any(still)
-    b.reset()
-    drift = [b.update(ti, 60 - 4 * ti) for ti in t]  # leaning further, slowly: not bouncing
-    assert not any(drift)
 
 
 def test_every_rule_cites_a_seed():
@@ -201,7 +66,7 @@ def test_forced_stretch_and_side():
 
 
 def test_nobody_warns_after_a_second():
-    from formcheck.pose.estimator import PoseFrame
+    from formcheck.pose.frame import PoseFrame
 
     coach = Coach()
     mc = MetricsComputer()
@@ -213,7 +78,7 @@ def test_nobody_warns_after_a_second():
 
 
 def test_rests_and_side_switches_are_events():
-    from formcheck.pipeline import session_events
+    from formcheck.report.summary import session_events
 
     holds = [
         {"stretch": "supine_raise", "side": "left", "start_s": 1.0, "end_s": 31.0},
@@ -248,3 +113,35 @@ def test_back_judge_absolute_limit_without_baseline():
     assert judge.update(0.0, 30.0, True, "standing") is False  # a photo: one frame
     judge.reset()
     assert judge.update(0.0, 40.0, True, "standing") is True
+
+
+def test_coach_public_controls_for_live_sessions():
+    """Live sessions steer the coach through its public methods only."""
+    good = dict(RAISE, thigh_deg=(170, 90), shank_deg=(175, 90))  # left leg raised
+    bent = dict(RAISE, thigh_deg=(170, 90), shank_deg=(130, 90))
+    coach = Coach(hold_target_s=5.0)
+    mc = MetricsComputer(MetricsOptions(smooth=False))
+    t = 0.0
+
+    def run(n, **kw):
+        nonlocal t
+        out = []
+        for _ in range(n):
+            out.append(coach.update(mc.update(figure(t_s=t, **kw)), None))
+            t += 1 / FPS
+        return out
+
+    run(int(4 * FPS), **good)
+    assert coach.warnings_started == 0
+    run(int(1 * FPS), **bent)
+    assert coach.warnings_started == 1  # knee_bent started
+    coach.end_hold()  # the next engaged frame starts rep 2
+    v = run(int(4 * FPS), **good)[-1]
+    assert v.hold.rep == 2 and v.hold.target_s == 5.0
+    coach.force_side("right")
+    assert run(1, **good)[-1].side == "right"
+    coach.force_side(None)
+    assert run(int(1 * FPS), **good)[-1].side == "left"
+    holds, warnings = coach.finish()
+    assert [h.rep for h in holds] == [1, 2] and {h.target_s for h in holds} == {5.0}
+    assert [w.kind for w in warnings] == ["knee_bent"]

@@ -16,15 +16,10 @@ import pytest
 
 from formcheck.errors import ConfigError, FormcheckError
 from formcheck.metrics import geometry
-from formcheck.synth.pose import (
-    STRETCHES,
-    BodyMeasures,
-    BodyPose,
-    pose_skeleton,
-    stretch_pose,
-)
+from formcheck.synth.pose import STRETCHES, BodyPose, pose_skeleton
 from formcheck.synth.skeleton import ANNY_TO_WORLD, MEDIAPIPE_NAMES, default_skeleton
 from formcheck.synth.spec import SpecError, load_spec, parse_spec
+from formcheck.synth.stretch_poses import BodyMeasures, stretch_pose
 from formcheck.synth.timeline import BOUNCE_DEG, build_frames
 from formcheck.synth.truth import Camera, compute_angles, frame_truth, view_of_yaw
 
