@@ -3,7 +3,7 @@
 - ``show`` (the default): one row per model: name, status (ready / missing / corrupt), size,
   sha256 prefix, origin and path.
 - ``fetch [NAME] [--force] [--source auto|official|offline]``: provision a model (default
-  ``full``): Google's official download, or for ``full`` the offline build.
+  ``full``): Google's official download, else the offline build.
 - ``verify [NAME|PATH]``: check the file (zip members, sha256) and load it in MediaPipe; without
   a name, every model that is present. Exit code 2 when one is corrupt.
 """
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--source",
         choices=("auto", "official", "offline"),
         default="auto",
-        help="auto (default): official download, else (full only) the offline build",
+        help="auto (default): official download, else the offline build",
     )
     verify = actions.add_parser("verify", help="check a model's file and load it")
     verify.add_argument(

@@ -7,9 +7,11 @@ ships no model files, so formcheck provisions them on first use:
 - **official download** (``lite``, ``full``, ``heavy``; :mod:`.fetch`): Google's bundles from
   ``storage.googleapis.com``, fetched with a short timeout; the first download's sha256 and size
   are recorded in ``local.json`` next to the model (trust on first use) and checked after that.
-- **offline build** (``full`` only; :mod:`.build`): the BlazePose ``full`` models from the
-  ``mediapipe==0.10.21`` wheel, given the image-input metadata the Tasks API needs, zipped
-  deterministically, so the result has the sha256 in the manifest.
+- **offline build** (all three; :mod:`.build`, :mod:`.sources`): the BlazePose detector from
+  the ``mediapipe==0.10.21`` wheel and the ``lite``/``full``/``heavy`` landmark model (``full``
+  from the wheel, ``lite`` and ``heavy`` from the npm package ``@mediapipe/pose``), given the
+  image-input metadata the Tasks API needs, zipped deterministically, so the result has the
+  sha256 in the manifest.
 
 The manifest (:mod:`.manifest`, ``manifest.json`` in this package) is the one copy of names,
 files, URLs, hashes and the build recipe. ``FORMCHECK_OFFLINE=1`` skips the download attempt.
@@ -28,7 +30,7 @@ import os
 from pathlib import Path
 
 from formcheck.errors import ModelError
-from formcheck.pose.models.build import build_offline_bundle, download_source_wheel, make_bundle
+from formcheck.pose.models.build import build_offline_bundle, make_bundle
 from formcheck.pose.models.fetch import fetch_model
 from formcheck.pose.models.manifest import (
     BUNDLE_MEMBERS,
@@ -37,11 +39,17 @@ from formcheck.pose.models.manifest import (
     MODEL_DIR_ENV,
     MODEL_NAMES,
     OFFLINE_ENV,
+    SOURCES_DIR_ENV,
     is_model_name,
     load_manifest,
     model_dir,
     model_entry,
     model_path,
+)
+from formcheck.pose.models.sources import (
+    download_npm_tarball,
+    download_source_wheel,
+    download_sources,
 )
 from formcheck.pose.models.verify import (
     check_model_loads,
@@ -59,9 +67,12 @@ __all__ = [
     "MODEL_DIR_ENV",
     "MODEL_NAMES",
     "OFFLINE_ENV",
+    "SOURCES_DIR_ENV",
     "build_offline_bundle",
     "check_model_loads",
+    "download_npm_tarball",
     "download_source_wheel",
+    "download_sources",
     "fetch_model",
     "format_size",
     "load_manifest",

