@@ -102,6 +102,8 @@ class Body:
     vertex_bone: np.ndarray
     _rest_rot: np.ndarray
     _root_rest: np.ndarray
+    stature_m: float = float("nan")  # standing height of the rest mesh
+    volume_m3: float = float("nan")  # enclosed volume of the rest mesh (mass ~ 1000 kg/m3 x this)
 
     @classmethod
     def build(cls, phenotype: dict | None = None, sleeves: str = "short") -> Body:
@@ -153,6 +155,8 @@ class Body:
             vertex_bone=vertex_bone,
             _rest_rot=rest_poses[:, :3, :3],
             _root_rest=rest_heads[0],
+            stature_m=float(np.ptp(rest_vertices[:, 2])),
+            volume_m3=_mesh_volume_m3(rest_vertices, faces),
         )
 
     def vertices(self, rotations: np.ndarray, root_m: np.ndarray | None = None) -> np.ndarray:
@@ -169,3 +173,9 @@ class Body:
             phenotype_kwargs=self.phenotype,
         )
         return out["vertices"][0].double().numpy()
+
+
+def _mesh_volume_m3(vertices: np.ndarray, faces: np.ndarray) -> float:
+    """Enclosed volume of a triangle mesh (divergence theorem; small holes barely matter)."""
+    a, b, c = (vertices[faces[:, k]] for k in range(3))
+    return float(abs(np.einsum("ij,ij->i", a, np.cross(b, c)).sum()) / 6.0)

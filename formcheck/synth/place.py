@@ -108,7 +108,8 @@ def build_props(spec: Spec, placer: Placer, m: BodyMeasures) -> dict[str, list]:
         for x in (back + 0.02, front - 0.05):
             for z in (zc - 0.21, zc + 0.18):
                 boxes.append(box([x, 0.0, z], [x + 0.03, seat - 0.05, z + 0.03]))
-        boxes.append(box([back - 0.03, seat, zc - 0.23], [back, seat + 0.48, zc + 0.23]))
+        if spec.scene.get("chair_backrest", True):
+            boxes.append(box([back - 0.03, seat, zc - 0.23], [back, seat + 0.48, zc + 0.23]))
         props["chair"] = boxes
     elif st == "supine_wall":
         xs = []
@@ -161,11 +162,15 @@ def fit_camera(spec: Spec, points: np.ndarray) -> Camera:
     dist = cam["distance_m"]
     if dist is None:
         dist = 1.25 * max(half_h / t, half_w / (aspect * t)) + depth
-        dist = max(dist, 1.5)
+        dist = max(dist, 1.5) * float(cam.get("distance_scale", 1.0))
     height = cam["height_m"] if cam["height_m"] is not None else max(0.5, centre[1] + 0.3)
     target = centre.copy()
     position = centre + d * dist
     position[1] = height
+    # tilt: the lens pitched up (+) or down (-) from looking at the body's centre
+    tilt = float(cam.get("tilt_deg", 0.0))
+    if tilt:
+        target[1] += math.tan(math.radians(tilt)) * float(np.hypot(*(target - position)[[0, 2]]))
     return Camera(
         position=position,
         target=target,

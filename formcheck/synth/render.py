@@ -19,6 +19,8 @@ import numpy as np
 
 from formcheck.errors import OutputError
 from formcheck.synth.body import Body, SynthUnavailable
+from formcheck.synth.degrade import degrade_frame
+from formcheck.synth.holds import VALID_DEFINITION, body_size, frame_valid, hold_intervals
 from formcheck.synth.meshes import material, vertex_normals
 from formcheck.synth.place import Clip, Placed, pose_clip, strap_vertices
 from formcheck.synth.pose import BILATERAL
@@ -98,7 +100,10 @@ def render_spec(
         "subject": {
             **subject,
             "measures_m": {k: round(v, 4) for k, v in vars(clip.measures).items()},
+            **body_size(body),
         },
+        "holds": hold_intervals(truth_frames),
+        "valid_definition": VALID_DEFINITION,
         "camera": {
             "view": view_of_yaw(spec.camera["yaw_deg"]),
             "yaw_deg": round(spec.camera["yaw_deg"], 2),
@@ -160,6 +165,7 @@ def _render_frames(
         if not writer.isOpened():
             raise OutputError(f"cannot write video {out} (OpenCV mp4v)")
     truth_frames = []
+    noise_rng = np.random.default_rng(spec.seed + 7919)
     # One set of body and strap primitives for the whole clip, their vertex buffers rewritten
     # each frame: new meshes per frame leak ~60 MB a frame in OSMesa.
     v0 = placed[0].vertices.astype(np.float32)
@@ -198,7 +204,7 @@ def _render_frames(
                     prim.positions, prim.normals = v, n
                 strap_prim.positions, strap_prim.normals = sv, sn
             colour, _ = renderer.render(scene)
-            bgr = np.ascontiguousarray(colour[:, :, ::-1])
+            bgr = degrade_frame(np.ascontiguousarray(colour[:, :, ::-1]), spec.post, noise_rng)
             if writer is not None:
                 writer.write(bgr)
             else:
@@ -216,7 +222,7 @@ def _render_frames(
 def _truth_frame(f: FrameState, p: Placed, camera: Camera, still: bool) -> dict:
     """The truth file's row of one frame: phase, fault, angles, joints (2D pixels, 3D metres)."""
     a3, a2, j2, in_frame = frame_truth(p.landmarks, camera, f.pose.lumbar_flexion_deg)
-    return {
+    row = {
         "i": f.i if not still else 0,
         "t_s": round(f.t_s if not still else 0.0, 4),
         "phase": f.phase,
@@ -224,6 +230,7 @@ def _truth_frame(f: FrameState, p: Placed, camera: Camera, still: bool) -> dict:
         "side": f.side,
         "fault": f.fault,
         "in_frame": in_frame,
+        "valid": False,  # set below, from the row itself (formcheck.synth.holds.frame_valid)
         "angles_3d": a3,
         "angles_2d": a2,
         "joints_2d": j2,
@@ -247,6 +254,8 @@ def _truth_frame(f: FrameState, p: Placed, camera: Camera, still: bool) -> dict:
         },
         "joints_3d": {k: [round(float(x), 4) for x in p.landmarks[k]] for k in MEDIAPIPE_NAMES},
     }
+    row["valid"] = frame_valid(row)
+    return row
 
 
 def _upload(renderer, prims, v: np.ndarray, n: np.ndarray) -> None:

@@ -149,6 +149,8 @@ def build_scene(pyrender: Any, spec: Spec, clip: Clip) -> Any:
     for name, boxes in props.items():
         if boxes:
             scene.add(solid(pyrender, boxes, prop_colour[name]))
+    for lo, hi, rgb in clutter_boxes(spec, clip, rng):
+        scene.add(solid(pyrender, [box(lo, hi)], rgb))
     scene.add(
         pyrender.PerspectiveCamera(
             yfov=math.radians(camera.fov_deg), aspectRatio=spec.width / spec.height
@@ -174,3 +176,30 @@ def build_scene(pyrender: Any, spec: Spec, clip: Clip) -> Any:
         pose=camera.gl_pose,
     )
     return scene
+
+
+def clutter_boxes(
+    spec: Spec, clip: Clip, rng: np.random.Generator
+) -> list[tuple[np.ndarray, np.ndarray, tuple[float, float, float]]]:
+    """``scene.clutter`` pieces of furniture (boxes) behind the person, seen from the camera.
+
+    Each is 1.4-3.0 m beyond the person's centre, up to 2.2 m to either side, 0.3-1.0 m wide
+    and 0.2-1.9 m tall, in a random colour; none stands between the camera and the person.
+    """
+    n = int(spec.scene.get("clutter", 0))
+    if n <= 0:
+        return []
+    cam = clip.camera
+    away = cam.target - cam.position
+    away[1] = 0.0
+    away /= max(float(np.linalg.norm(away)), 1e-9)
+    side = np.cross(away, [0.0, 1.0, 0.0])
+    out = []
+    for _ in range(n):
+        c = cam.target + away * rng.uniform(1.4, 3.0) + side * rng.uniform(-2.2, 2.2)
+        w, d, h = rng.uniform(0.3, 1.0), rng.uniform(0.3, 0.8), rng.uniform(0.2, 1.9)
+        lo = np.array([c[0] - w / 2, 0.0, c[2] - d / 2])
+        hi = np.array([c[0] + w / 2, h, c[2] + d / 2])
+        r, g, b = (float(x) for x in rng.uniform(0.1, 0.9, 3))
+        out.append((lo, hi, (r, g, b)))
+    return out

@@ -14,7 +14,7 @@ import json
 import math
 import random
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ TOP_KEYS = {
     "variation",
     "still_t_s",
     "subject",
+    "post",
+    "meta",
     "camera",
     "scene",
     "params",
@@ -62,6 +64,8 @@ DEFAULT_CAMERA: dict[str, Any] = {
     "height_m": None,
     "distance_m": None,
     "fov_deg": 50.0,
+    "distance_scale": 1.0,
+    "tilt_deg": 0.0,
 }
 DEFAULT_SCENE: dict[str, Any] = {
     "wall": "#d9d3c7",
@@ -75,6 +79,15 @@ DEFAULT_SCENE: dict[str, Any] = {
     "door_frame": True,
     "box_color": "#6f6a61",
     "chair_color": "#5b3b26",
+    "chair_backrest": True,
+    "clutter": 0,
+}
+#: image degradations applied to each rendered frame (formcheck.synth.degrade); defaults: none
+DEFAULT_POST: dict[str, Any] = {
+    "blur_sigma_px": 0.0,
+    "noise_sigma": 0.0,
+    "jpeg_quality": 100,
+    "gain": 1.0,
 }
 
 
@@ -110,6 +123,7 @@ class Spec:
     timeline: tuple[Segment, ...]
     still_t_s: float | None
     raw: dict
+    post: dict = field(default_factory=lambda: dict(DEFAULT_POST))
 
     @property
     def duration_s(self) -> float:
@@ -194,6 +208,8 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
     for k in ("height_m", "distance_m"):
         if camera[k] is not None:
             camera[k] = _num(f"camera.{k}", camera[k], 0.05 if k == "height_m" else 0.5, 20)
+    camera["distance_scale"] = _num("camera.distance_scale", camera["distance_scale"], 0.3, 5)
+    camera["tilt_deg"] = _num("camera.tilt_deg", camera["tilt_deg"], -60, 60)
     scene = _table(raw, "scene", DEFAULT_SCENE)
     for k in ("wall", "floor", "box_color", "chair_color"):
         parse_colour(f"scene.{k}", scene[k])
@@ -208,9 +224,21 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
     scene["light_elevation_deg"] = _num(
         "scene.light_elevation_deg", scene["light_elevation_deg"], 0, 90
     )
+    scene["clutter"] = int(_num("scene.clutter", scene["clutter"], 0, 12))
+    if not isinstance(scene["chair_backrest"], bool):
+        raise SpecError(
+            f"scene.chair_backrest: expected true or false, found {scene['chair_backrest']!r}"
+        )
+    post = _table(raw, "post", DEFAULT_POST)
+    post["blur_sigma_px"] = _num("post.blur_sigma_px", post["blur_sigma_px"], 0, 10)
+    post["noise_sigma"] = _num("post.noise_sigma", post["noise_sigma"], 0, 50)
+    post["jpeg_quality"] = int(_num("post.jpeg_quality", post["jpeg_quality"], 5, 100))
+    post["gain"] = _num("post.gain", post["gain"], 0.05, 3)
     params = raw.get("params", {})
     if not isinstance(params, dict):
         raise SpecError(f"[params]: expected a table, found {params!r}")
+    if not isinstance(raw.get("meta", {}), dict):
+        raise SpecError(f"[meta]: expected a table, found {raw['meta']!r}")
     timeline_raw = raw.get("timeline")
     if not isinstance(timeline_raw, list) or not timeline_raw:
         raise SpecError("timeline: expected at least one [[timeline]] segment, found none")
@@ -253,6 +281,8 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
         still = _num("still_t_s", still, 0.0)
     resolved = copy.deepcopy(raw)
     resolved.update(subject=subject, camera=camera, scene=scene)
+    if "post" in raw:
+        resolved["post"] = post
     return Spec(
         stretch=stretch,
         name=str(raw.get("name", name)),
@@ -267,6 +297,7 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
         timeline=tuple(segments),
         still_t_s=still,
         raw=resolved,
+        post=post,
     )
 
 
@@ -320,7 +351,7 @@ def vary_spec(raw: dict, seed: int) -> dict:
     out = copy.deepcopy(raw)
     subj = {
         "gender": rng.random(),
-        "age": rng.uniform(0.35, 0.85),
+        "age": rng.uniform(0.77, 0.889),  # adults 18-80 years (Anny's age anchors)
         "muscle": rng.uniform(0.2, 0.8),
         "weight": rng.uniform(0.15, 0.85),
         "height": rng.uniform(0.1, 0.9),

@@ -75,6 +75,27 @@ def stretch_pose(
     fault: str | None = None,
     params: dict | None = None,
 ) -> BodyPose:
+    """The pose of a stretch in a state (see :func:`_stretch_pose`), with the person's habit.
+
+    ``params["lumbar_offset_deg"]`` (a posture habit, degrees, default 0) is added to the lumbar
+    flexion of every state: negative = a strong lordosis, positive = a back that is always a
+    little rounded.
+    """
+    pose = _stretch_pose(stretch, state, side, m, fault, params)
+    offset = float((params or {}).get("lumbar_offset_deg", 0.0))
+    if offset:
+        pose = pose.replace(lumbar_flexion_deg=pose.lumbar_flexion_deg + offset)
+    return pose
+
+
+def _stretch_pose(
+    stretch: str,
+    state: str,
+    side: str | None,
+    m: BodyMeasures,
+    fault: str | None = None,
+    params: dict | None = None,
+) -> BodyPose:
     """The pose of a stretch in a state.
 
     Parameters
