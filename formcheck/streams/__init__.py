@@ -1,0 +1,20 @@
+"""Every core for one video: ``formcheck analyze VIDEO --streams N`` (docs/streams.md).
+
+The pose model, the expensive part (about 90 % of the time a frame takes), runs in N processes
+at once, each on one chunk of the video; each chunk starts ``overlap_s`` seconds early so that
+MediaPipe's tracker has settled before its first kept frame. This process decodes the video
+once more for the pictures (thumbnails, annotated copy) and runs everything after the pose,
+measures, filters, rules, timers and report, over the stitched frames in time order, exactly as
+the single-stream :func:`formcheck.pipeline.analyze` does: one coach, one timeline.
+
+- :mod:`formcheck.streams.plan`: the chunks, the default stream count, the mask's compact form
+  (no MediaPipe).
+- :mod:`formcheck.streams.worker`: one stream (a process): pose on one chunk.
+- :mod:`formcheck.streams.run`: :func:`analyze_streams`, the stitching.
+"""
+
+from __future__ import annotations
+
+from formcheck.streams.plan import Chunk, default_streams, plan_chunks
+
+__all__ = ["Chunk", "default_streams", "plan_chunks"]

@@ -1,0 +1,72 @@
+"""One pose stream: a process that runs the pose model on one chunk of a video.
+
+It decodes the video from its start with the same :class:`~formcheck.io.sources.VideoSource`
+as the main process (so frame indices and times agree exactly), skips the frames before its
+warm-up, runs the pose model from ``chunk.warm_start`` and sends the frames it keeps
+(``chunk.start`` on) to the main process in small batches: ``("frames", [(index, pose, mask),
+...])``, then ``("end", n_sent)``, or ``("error", exception)``. The mask travels as bits
+(:func:`formcheck.streams.plan.pack_mask`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+import signal
+from typing import Any
+
+from formcheck.pose.options import PoseOptions
+from formcheck.streams.plan import Chunk, pack_mask
+
+#: frames a message carries (fewer messages, little latency)
+BATCH = 8
+
+
+def pose_chunk(path: str, options: PoseOptions, chunk: Chunk, out: Any) -> None:
+    """The stream process's entry point: pose on ``chunk`` of the video at ``path``."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # Ctrl-C reaches the whole process group: the main process decides (it writes the report of
+    # what was measured and ends the streams); a stream never stops inside a MediaPipe call
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        from formcheck.io.prefetch import prefetch
+        from formcheck.io.sources import VideoSource
+        from formcheck.pose.estimator import PoseEstimator, to_rgb
+
+        sent = 0
+        batch: list[tuple[int, Any, bytes | None]] = []
+        with VideoSource(path) as src:
+            est = PoseEstimator(options, video=True)
+            # decoding (a thread) overlaps inference, as in the single-stream analysis
+            frames = prefetch(
+                (f, to_rgb(f.image))
+                for f in itertools.takewhile(
+                    lambda f: chunk.end is None or f.index < chunk.end, src
+                )
+                if f.index >= chunk.warm_start
+            )
+            try:
+                for frame, rgb in frames:
+                    pf = est.detect(frame.image, frame.t_s, rgb)
+                    if not chunk.keeps(frame.index):
+                        continue  # warm-up: the tracker settles, nothing is reported
+                    batch.append(
+                        (frame.index, dataclasses.replace(pf, mask=None), pack_mask(pf.mask))
+                    )
+                    if len(batch) >= BATCH:
+                        out.put(("frames", batch))
+                        sent += len(batch)
+                        batch = []
+            finally:
+                frames.close()  # type: ignore[attr-defined]
+                est.close()
+        if batch:
+            out.put(("frames", batch))
+            sent += len(batch)
+        out.put(("end", sent))
+    except BaseException as err:  # handed to the main process, which raises it
+        try:
+            out.put(("error", err))
+        except Exception:  # an exception that cannot be pickled: its text then
+            out.put(("error", RuntimeError(f"{type(err).__name__}: {err}")))
