@@ -2,7 +2,8 @@
 #   make demo   set up (virtualenv, locked dependencies, pose model) and analyse a bundled sample
 #   make test   set up the same and run the test suite
 # Others: make lock (regenerate requirements/*.txt), make test-latest (newest allowed versions),
-#         make synth-setup, make lint, make bench.
+#         make synth-setup, make lint, make bench, make splits (render the accuracy splits),
+#         make accuracy (score them and the real sets).
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,7 +19,8 @@ LATEST := .venv-latest
 DEMO ?= samples/standing_fold_good.mp4
 OUT ?= reports/demo
 
-.PHONY: setup model demo test lint bench system-deps synth-setup lock test-latest clean
+.PHONY: setup model demo test lint bench system-deps synth-setup splits split-tuning split-sealed \
+	accuracy lock test-latest clean
 
 $(STAMP): pyproject.toml $(LOCK) $(BUILD_LOCK)
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -57,15 +59,25 @@ bench: model
 synth-setup: setup
 	VENV=$(VENV) SYNTH_LOCK=$(SYNTH_LOCK) sh scripts/setup-synth
 
+# The accuracy splits (benchmarks/splits.toml) rendered into .cache/synth/<split> (synth extra;
+# cached by spec hash), and the benchmark of record on the sealed split (docs/accuracy.md)
+splits: split-tuning split-sealed
+
+split-tuning split-sealed: split-%:
+	nice -n 10 $(BIN)/python benchmarks/splits.py render $*
+
+accuracy: model
+	$(BIN)/python benchmarks/accuracy.py --split tuning sealed
+
 # Regenerate the locks from pyproject.toml's ranges (uv's universal resolver: one file serves
 # Linux, macOS and Windows on Python 3.11+; pip installs it). Review the diff, then `make test`.
 lock:
 	@test -x $(TOOLS)/bin/uv || { $(PY) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install -q uv==$(UV_VERSION); }
 	$(TOOLS)/bin/uv pip compile requirements/build.in --universal --python-version 3.11 \
 		--generate-hashes --quiet --custom-compile-command "make lock" -o $(BUILD_LOCK)
-	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --extra batch --universal --python-version 3.11 \
 		--generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
-	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --extra synth \
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --extra batch --extra synth \
 		--overrides requirements/synth-overrides.txt --universal --python-version 3.11 \
 		--generate-hashes --quiet --custom-compile-command "make lock" -o $(SYNTH_LOCK)
 

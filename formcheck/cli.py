@@ -15,12 +15,24 @@ import argparse
 import importlib
 import logging
 import sys
+from typing import Any
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError
+from formcheck.errors import ConfigError, FormcheckError
 
 #: subcommand modules, in the order ``--help`` lists them
-COMMANDS = ("analyze", "live", "report", "history", "models", "render")
+COMMANDS = (
+    "analyze",
+    "batch",
+    "live",
+    "assess",
+    "stretches",
+    "report",
+    "history",
+    "models",
+    "paths",
+    "render",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,12 +41,56 @@ def build_parser() -> argparse.ArgumentParser:
         prog="formcheck",
         description="Check the form of hamstring stretches from a webcam, a video or a photo.",
     )
-    parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and paths")
+    _add_verbosity(parser, "")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"formcheck.commands.{name}").register(sub)
+    for subparser in dict.fromkeys(sub.choices.values()):  # -q/-v after the subcommand too
+        _add_verbosity(subparser, "sub_")
     return parser
+
+
+def _add_verbosity(p: argparse.ArgumentParser, prefix: str) -> None:
+    """``-v/--verbose`` (count) and ``-q/--quiet`` into ``PREFIXverbose`` / ``PREFIXquiet``."""
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        dest=f"{prefix}verbose",
+        help="more log output (-vv: debug)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        dest=f"{prefix}quiet",
+        help="warnings and errors only: no progress bar, no summary",
+    )
+
+
+def combine_verbosity(args: argparse.Namespace) -> None:
+    """Merge ``-q``/``-v`` given before and after the subcommand into ``args.quiet`` and
+    ``args.verbose`` (raises :class:`~formcheck.errors.ConfigError` when both are given)."""
+    args.verbose = getattr(args, "verbose", 0) + getattr(args, "sub_verbose", 0)
+    args.quiet = bool(getattr(args, "quiet", False) or getattr(args, "sub_quiet", False))
+    if args.quiet and args.verbose:
+        raise ConfigError("-q/--quiet and -v/--verbose exclude each other: give one of them")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the version, then where formcheck keeps its data (``formcheck paths``)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("nargs", 0)
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from formcheck.commands.paths import path_lines
+
+        print("\n".join([f"formcheck {__version__}", *path_lines()]))
+        parser.exit()
 
 
 def entry() -> int:
@@ -42,9 +98,14 @@ def entry() -> int:
 
     Unlike :func:`main`, which tests and other Python code call in-process, it silences native
     log lines on file descriptor 2 for the whole run (``-v`` shows them; see
-    :mod:`formcheck.io.native_logs`).
+    :mod:`formcheck.io.native_logs`), and once the command has saved its work, a Ctrl-C during
+    Python's shutdown ends the process at once instead of printing a traceback.
     """
-    return main(quiet_native=True)
+    code = main(quiet_native=True)
+    from formcheck.io.signals import exit_quietly_on_interrupt
+
+    exit_quietly_on_interrupt(code)
+    return code
 
 
 def main(argv: list[str] | None = None, *, quiet_native: bool = False) -> int:
@@ -59,6 +120,10 @@ def main(argv: list[str] | None = None, *, quiet_native: bool = False) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        combine_verbosity(args)
+    except ConfigError as err:
+        parser.error(str(err))
     if quiet_native:
         from formcheck.io.native_logs import silence_native_stderr
 
@@ -69,8 +134,12 @@ def main(argv: list[str] | None = None, *, quiet_native: bool = False) -> int:
     if func is None:
         parser.print_help()
         return 2
+    from formcheck.io.signals import stop_handling
+
     try:
-        return int(func(args) or 0)
+        # Ctrl-C and SIGTERM stop the command at a safe point and keep what was measured
+        with stop_handling():
+            return int(func(args) or 0)
     except FormcheckError as err:
         print(f"formcheck: error: {err}", file=sys.stderr)
         return err.exit_code

@@ -15,6 +15,7 @@ expected and what was found.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -29,6 +30,60 @@ from formcheck.stretches.coach import CoachOptions
 from formcheck.stretches.recognize import RecognizeOptions
 
 SIDE_CHOICES = ("left", "right", "both")
+
+#: the range of each number setting: (low, high, low excluded); a number setting not listed
+#: must be 0 or more. Whole-number settings (an int default) must also be whole.
+NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
+    "pose.num_poses": (1, 10, False),
+    "pose.num_poses_image": (1, 10, False),
+    "pose.people_check_s": (0, 3600, False),
+    "pose.min_detection_confidence": (0, 1, False),
+    "pose.min_presence_confidence": (0, 1, False),
+    "pose.min_tracking_confidence": (0, 1, False),
+    "metrics.min_visibility": (0, 1, False),
+    "metrics.frame_margin": (0, 1, False),
+    "metrics.smooth_min_cutoff_hz": (0, 1000, True),  # One Euro: 0 Hz divides by zero
+    "metrics.smooth_beta": (0, 1e6, False),
+    "metrics.smooth_d_cutoff_hz": (0, 1000, True),
+    "metrics.side_view_max_deg": (0, 90, False),
+    "metrics.front_view_max_deg": (0, 90, False),
+    "coach.warn_on_s": (0, 60, False),
+    "coach.warn_off_s": (0, 60, False),
+    "coach.no_person_s": (0, 3600, False),
+    "coach.engaged_memory_s": (0, 3600, False),
+    "recognize.min_confidence": (0, 1, False),
+}
+
+#: the values a list setting may hold
+LIST_CHOICES: dict[str, tuple[str, ...]] = {
+    "coach.judge_back_views": ("side", "oblique", "front"),
+    "coach.judge_back_postures": ("standing", "chair_sitting", "floor_sitting", "lying"),
+}
+
+#: the range of the numbers of the stretch catalogue's overrides, by dotted key (``*`` = any
+#: name or list index): (low, high, low excluded, whole number). Every number must be finite.
+OVERRIDE_RANGES: tuple[tuple[str, float, float, bool, bool], ...] = (
+    ("defaults.hold_target_s", 0, 3600, True, False),
+    ("stretch.*.hold_target_s", 0, 3600, True, False),
+    ("defaults.hold_start_s", 0, 3600, False, False),
+    ("defaults.min_hold_s", 0, 3600, False, False),
+    ("defaults.exit_grace_s", 0, 3600, False, False),
+    ("defaults.settle_s", 0, 3600, False, False),
+    ("defaults.reps_per_side", 1, 100, False, True),
+    ("defaults.sessions_per_day", 1, 24, False, True),
+    ("*.rules.*.min", -360, 360, False, False),
+    ("*.rules.*.max", -360, 360, False, False),
+    ("stretch.*.position.*.min", -360, 360, False, False),
+    ("stretch.*.position.*.max", -360, 360, False, False),
+)
+
+
+def _range_text(lo: float, hi: float, lo_open: bool) -> str:
+    return f"above {lo:g} and at most {hi:g}" if lo_open else f"between {lo:g} and {hi:g}"
+
+
+def _in_range(value: float, lo: float, hi: float, lo_open: bool) -> bool:
+    return (lo < value if lo_open else lo <= value) and value <= hi
 
 
 @dataclass
@@ -65,8 +120,10 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{where} must be a number, found {value!r}")
         if not math.isfinite(float(value)):
             raise ConfigError(f"{where} must be a finite number, found {value!r}")
-        if float(value) < 0:
-            raise ConfigError(f"{where} must be 0 or more, found {value!r}")
+        lo, hi, lo_open = NUMBER_RANGES.get(f"{section}.{key}", (0, math.inf, False))
+        if not _in_range(float(value), lo, hi, lo_open):
+            allowed = "0 or more" if hi == math.inf else _range_text(lo, hi, lo_open)
+            raise ConfigError(f"{where} must be {allowed}, found {value!r}")
         if isinstance(default, int):
             if float(value) != int(value):
                 raise ConfigError(f"{where} must be a whole number, found {value!r}")
@@ -75,6 +132,10 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where} must be a list of texts, found {value!r}")
+        choices = LIST_CHOICES.get(f"{section}.{key}", ())
+        for v in value if choices else ():
+            if v not in choices:
+                raise ConfigError(f"{where} must be a list of: {', '.join(choices)}; found {v!r}")
         return tuple(value)
     if default is None or isinstance(default, str):
         if value is not None and not isinstance(value, str):
@@ -116,11 +177,48 @@ def validate_choices(settings: Settings) -> Settings:
     return settings
 
 
+def check_overrides(section: str, values: dict[str, Any]) -> None:
+    """Check the numbers of a stretch-catalogue override (``[defaults]``, ``[stretch.ID]``,
+    ``[common]``): every one finite, and those of :data:`OVERRIDE_RANGES` in their range.
+
+    Raises
+    ------
+    ConfigError
+        Naming the dotted key, what is allowed and what was found.
+    """
+    stack: list[tuple[str, Any]] = [(section, values)]
+    while stack:  # no recursion: a deep override is read without a RecursionError
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{where}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}.{i}", v) for i, v in enumerate(value))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            _check_override_number(where, value)
+
+
+def _check_override_number(where: str, value: float) -> None:
+    if not math.isfinite(value):
+        raise ConfigError(f"setting '{where}' must be a finite number, found {value!r}")
+    for pattern, lo, hi, lo_open, whole in OVERRIDE_RANGES:
+        if fnmatch.fnmatchcase(where, pattern):
+            if not _in_range(value, lo, hi, lo_open) or (whole and value != int(value)):
+                kind = "a whole number " if whole else ""
+                raise ConfigError(
+                    f"setting '{where}' must be {kind}{_range_text(lo, hi, lo_open)}, "
+                    f"found {value!r}"
+                )
+            return
+
+
 def read_toml(path: str | Path, what: str = "settings") -> dict[str, Any]:
-    """Read a TOML file; ConfigError (one line) when it is missing, unreadable or not TOML."""
+    """Read a TOML file; ConfigError (one line) when it is missing, unreadable, not TOML or
+    nested too deeply to read."""
     p = Path(path)
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ConfigError(f"{what} file {p} nests arrays or tables too deeply to read") from None
     except FileNotFoundError as err:
         raise ConfigError(f"{what} file not found: {p}") from err
     except (OSError, UnicodeDecodeError) as err:
@@ -151,6 +249,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         elif section in ("defaults", "stretch", "common"):
             if not isinstance(values, dict):
                 raise ConfigError(f"[{section}] must be a table, found {values!r}")
+            check_overrides(section, values)
             s.catalogue_overrides[section] = values
         else:
             raise ConfigError(

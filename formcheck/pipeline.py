@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,13 +29,15 @@ from numpy.typing import NDArray
 
 from formcheck import __version__
 from formcheck.config import Settings
+from formcheck.io.prefetch import prefetch
+from formcheck.io.signals import deferred_interrupts
 from formcheck.io.sinks import jpeg_data_url
 from formcheck.io.sources import ImageSource, VideoSource, open_source
 from formcheck.metrics.measures import FrameMetrics, MetricsComputer
 from formcheck.pose.estimator import PoseEstimator, to_rgb
 from formcheck.pose.frame import PoseFrame
+from formcheck.report.rows import frame_row, measured_part, no_stretch_note
 from formcheck.report.schema import SCHEMA_VERSION
-from formcheck.report.schema import clean_number as c
 from formcheck.report.summary import session_events, summarize
 from formcheck.stretches.coach import Coach, Verdict
 
@@ -97,36 +97,6 @@ class FrameResult:
         return self.verdict.t_s
 
 
-def frame_row(m: FrameMetrics, v: Verdict) -> dict[str, Any]:
-    """The report's row for one frame: the verdict, and both legs' measures (degrees)."""
-    return {
-        "t_s": round(v.t_s, 4),
-        "person": v.person,
-        "stretch": v.stretch,
-        "side": v.side,
-        "knee_extension_deg": c(v.knee_extension_deg),
-        "hip_angle_deg": c(v.hip_angle_deg),
-        "leg_raise_deg": c(v.leg_raise_deg),
-        "lumbar_flexion_deg": c(v.lumbar_flexion_deg),
-        "back_rounded": v.back_rounded,
-        "valid": v.valid,
-        # additions beside the contract
-        "engaged": v.engaged,
-        "posture": v.posture,
-        "view": m.view,
-        "trunk_inclination_deg": c(m.trunk_inclination_deg),
-        "knee_extension_left_deg": c(m.knee_extension_deg[0]),
-        "knee_extension_right_deg": c(m.knee_extension_deg[1]),
-        "hip_angle_left_deg": c(m.hip_angle_deg[0]),
-        "hip_angle_right_deg": c(m.hip_angle_deg[1]),
-        "leg_raise_left_deg": c(m.leg_raise_deg[0]),
-        "leg_raise_right_deg": c(m.leg_raise_deg[1]),
-        "faults": list(v.faults),
-        "warnings": list(v.warnings),
-        "hold_valid_s": round(v.hold.valid_s, 2) if v.hold.active else None,
-    }
-
-
 class Analyzer:
     """The one per-frame step, shared by ``analyze()`` (videos, photos) and the live session.
 
@@ -147,7 +117,10 @@ class Analyzer:
         self.settings = settings
         self.pose = pose or PoseEstimator(settings.pose, video=video)
         self.metrics = MetricsComputer(settings.metrics)
-        self.coach = Coach(settings.catalogue(), settings.coach, hold_target_s=hold_target_s)
+        # a photo is judged on its one frame: every fault seen, no hold timer
+        self.coach = Coach(
+            settings.catalogue(), settings.coach, hold_target_s=hold_target_s, photo=not video
+        )
 
     @property
     def model_path(self) -> Path:
@@ -172,45 +145,6 @@ class Analyzer:
 
     def close(self) -> None:
         self.pose.close()
-
-
-def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
-    """Iterate ``items`` in a background thread, ``depth`` ahead (decoding overlaps inference).
-
-    Exceptions in the producer are re-raised in the consumer; closing the generator stops the
-    producer.
-    """
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(("end", None))
-        except BaseException as err:  # handed to the consumer
-            q.put(("error", err))
-
-    th = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
-    th.start()
-    try:
-        while True:
-            kind, val = q.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise val
-            yield val
-    finally:
-        stop.set()
-        th.join(timeout=2.0)
 
 
 @dataclass
@@ -287,6 +221,9 @@ class SessionRecorder:
         if frames and not any(f["person"] for f in frames):
             what = "image" if self.source_info.get("kind") == "image" else "video"
             self.notes.append(f"no person was found in the {what}")
+        recognized = any(f["stretch"] for f in frames)
+        if frames and not recognized and any(f["person"] for f in frames):
+            self.notes.append(no_stretch_note(frames, self.source_info.get("kind")))
         if self.n_people_max > 1:
             self.notes.append(
                 f"up to {self.n_people_max} people were in view; formcheck followed the main "
@@ -294,6 +231,12 @@ class SessionRecorder:
             )
         cat = coach.catalogue
         events = session_events(hold_rows)
+        summary = summarize(
+            hold_rows, warn_rows, frames, cat.hold_start_s, cat.reps_per_side, cat,
+            photo=coach.photo,
+        )  # fmt: skip
+        # what kept holds from starting, where the back was not judged
+        self.notes.extend(m for m in summary["messages"] if m not in self.notes)
         return {
             "schema_version": SCHEMA_VERSION,
             "source": self.source_info,
@@ -310,8 +253,10 @@ class SessionRecorder:
                 "settings_file": self.settings.source_file,
                 "stretch_forced": self.settings.coach.stretch,
                 "side_forced": self.settings.coach.side,
+                # False: nobody was seen doing a stretch; such a session is kept out of history
+                "stretch_recognized": recognized,
             },
-            "summary": summarize(hold_rows, warn_rows, frames, cat.hold_start_s, cat.reps_per_side),
+            "summary": summary,
             "events": events,
             "notes": self.notes,
             "thumbnails": self.thumbnails,
@@ -326,13 +271,20 @@ def analyze(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     source: ImageSource | VideoSource | None = None,
+    poses: Callable[[Iterator[Any]], Iterator[tuple[Any, PoseFrame]]] | None = None,
+    pose: Any = None,
 ) -> dict[str, Any]:
     """Analyse one video or photo and return the report (schema_version 1).
 
     Raises :class:`formcheck.errors.FormcheckError` for inputs that cannot be read at all and
     for a missing model. A ``KeyboardInterrupt`` during the analysis does not propagate: the
     report of what was measured comes back with ``session.partial = True`` and
-    ``session.interrupted = True``.
+    ``session.interrupted = True``; nor does an error mid-analysis (``session.error``).
+
+    ``poses`` and ``pose`` let another pose producer stand in for the model in this process
+    (``formcheck.streams``: several processes): ``poses(frames)`` turns the source's frames
+    into ``(frame, PoseFrame)`` pairs, and ``pose`` is the estimator the :class:`Analyzer`
+    holds (its ``model_path`` and ``close``).
     """
     settings = settings or Settings()
     outputs = outputs or AnalyzeOutputs()
@@ -347,10 +299,10 @@ def analyze(
 
             annot = FrameAnnotator()
             sink = VideoSink(outputs.annotate_path, info.fps or 30.0, (info.width, info.height))
-        analyzer = Analyzer(settings, video=is_video)
+        analyzer = Analyzer(settings, video=is_video, pose=pose)
     except BaseException:
         if sink is not None:
-            sink.close()
+            sink.discard()
         src.close()
         raise
     rec = SessionRecorder(info.as_report(), settings)
@@ -358,19 +310,27 @@ def analyze(
     failure: str | None = None
     t0 = time.perf_counter()
     first_frame_s: float | None = None
+    n_measured, last_t = 0, math.nan
     # Three stages overlap on videos: decoding (a thread), pose inference (a thread: MediaPipe
     # runs without the GIL) and, here, measurement, rules, report rows and drawing.
-    frames: Iterable[Any] = (
-        prefetch((f, to_rgb(f.image)) for f in src) if is_video else ((f, None) for f in src)
-    )
-    posed = ((f, analyzer.detect(f.image, f.t_s, rgb)) for f, rgb in frames)
-    stream: Iterable[tuple[Any, PoseFrame]] = prefetch(posed, depth=2) if is_video else posed
+    frames: Iterable[Any]
+    posed: Iterable[tuple[Any, PoseFrame]]
+    if poses is not None:
+        frames = prefetch(iter(src))
+        posed = stream = poses(frames)
+    else:
+        frames = (
+            prefetch((f, to_rgb(f.image)) for f in src) if is_video else ((f, None) for f in src)
+        )
+        posed = ((f, analyzer.detect(f.image, f.t_s, rgb)) for f, rgb in frames)
+        stream = prefetch(posed, depth=2) if is_video else posed
     try:
         for frame, pf in stream:
             r = analyzer.measure(pf)
             if first_frame_s is None:
                 first_frame_s = time.perf_counter() - t0
             rec.add(r, frame.image if outputs.thumbnails else None)
+            n_measured, last_t = n_measured + 1, frame.t_s
             if annot is not None and sink is not None:
                 sink.submit(annot.annotate, frame.image, r.metrics, r.verdict)
             if on_progress is not None:
@@ -379,18 +339,26 @@ def analyze(
                 )
     except KeyboardInterrupt:
         interrupted = True
-        rec.notes.append("the analysis was interrupted; the report covers what was measured before")
     except MemoryError:
         failure = "ran out of memory"
+    except Exception as err:  # a decoder, model or drawing error: keep what was measured
+        log.debug("the analysis of %s failed", input_path, exc_info=True)
+        failure = f"{type(err).__name__}: {_first_line(err)}"
     finally:
-        # stop the pose and decoding threads before the model and the source are released
-        for it in (stream, posed, frames):
-            if isinstance(it, Iterator):
-                it.close()  # type: ignore[attr-defined]
-        if sink is not None:
-            sink.close()
-        analyzer.close()
-        src.close()
+        # Stopping anyway: another Ctrl-C / SIGTERM now must not cut the shutdown short. The
+        # pose and decoding threads finish their frame before the model and the source are
+        # released.
+        with deferred_interrupts(reraise=False) as held:
+            for it in (stream, posed, frames):
+                if isinstance(it, Generator):
+                    it.close()
+            annotated = _close_sink(sink, rec.notes)
+            analyzer.close()
+            src.close()
+    if held.signals:
+        interrupted = True
+    if interrupted:
+        rec.notes.append("the analysis was interrupted; the report covers what was measured before")
     if failure:
         rec.notes.append(
             f"the analysis stopped early ({failure}); the report covers what was measured"
@@ -398,16 +366,39 @@ def analyze(
     truncated = isinstance(src, VideoSource) and src.truncated
     rec.notes.extend(n for n in info.notes if n not in rec.notes)
     rec.source_info = info.as_report()
+    if is_video and (interrupted or failure):
+        measured_part(rec.source_info, n_measured, last_t)
     report = rec.build(
         analyzer.coach,
         partial=interrupted or truncated or failure is not None,
         model=str(analyzer.model_path),
     )
+    if failure:
+        report["session"]["error"] = failure
     report["session"]["interrupted"] = interrupted
     report["session"]["elapsed_s"] = round(time.perf_counter() - t0, 3)
     report["session"]["first_frame_s"] = None if first_frame_s is None else round(first_frame_s, 3)
-    if outputs.annotate_path:
+    if annotated:
         report["session"]["annotated_video"] = outputs.annotate_path
-    if is_video and not math.isfinite(info.duration_s or math.nan):
+    if is_video and not math.isfinite(report["source"].get("duration_s") or math.nan):
         report["source"]["duration_s"] = None
     return report
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "no message"
+
+
+def _close_sink(sink: Any, notes: list[str]) -> bool:
+    """Finish the annotated video (None: none asked); whether it was written."""
+    if sink is None:
+        return False
+    try:
+        sink.close()
+    except Exception as err:  # the report is still written; the video is not
+        notes.append(f"the annotated video could not be written ({_first_line(err)})")
+        return False
+    if getattr(sink, "note", None):  # written, but not as asked (mp4v: browsers do not play it)
+        notes.append(sink.note)
+    return True

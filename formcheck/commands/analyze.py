@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from formcheck.errors import ConfigError, FormcheckError
+from formcheck.io.paths import Named
 from formcheck.stretches.catalogue import STRETCH_IDS
 
 log = logging.getLogger(__name__)
@@ -52,53 +51,43 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video (.mp4/.mov/...) or photo")
     add_output_options(p, json_help="JSON report path (one input only)")
-    p.add_argument("--annotate", metavar="OUT.mp4", help="write an annotated copy of the video")
+    p.add_argument(
+        "--annotate",
+        metavar="OUT.mp4",
+        help="write an annotated copy: a video (H.264 in MP4, plays in browsers), or with a "
+        ".jpg/.png name the last frame as a picture",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="analyse N files at a time")
+    p.add_argument(
+        "--streams",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the pose model of one video in N processes (0: one per core; "
+        "see docs/streams.md)",
+    )
     add_common_options(p)
     p.set_defaults(func=run)
     return p
 
 
-class _ProgressBar:
-    def __init__(self, name: str, enabled: bool) -> None:
-        self.name = name
-        self.enabled = enabled
-        self._last = -1
-
-    def __call__(self, pr: Any) -> None:
-        if not self.enabled:
-            return
-        if pr.total:
-            pct = min(100, int(100 * pr.done / pr.total))
-            if pct == self._last:
-                return
-            self._last = pct
-            bar = "#" * (pct // 4) + "-" * (25 - pct // 4)
-            fps = pr.done / pr.elapsed_s if pr.elapsed_s > 0 else 0.0
-            msg = f"\r{self.name} [{bar}] {pct:3d}% {pr.done}/{pr.total} {fps:5.1f} fps"
-        else:
-            msg = f"\r{self.name} {pr.done} frames"
-        sys.stderr.write(msg)
-        sys.stderr.flush()
-
-    def end(self) -> None:
-        if self.enabled and self._last >= 0:
-            sys.stderr.write("\n")
-
-
 def install_sigterm() -> None:
-    """Turn SIGTERM into ``KeyboardInterrupt``, so a stopped run still writes its report."""
+    """SIGTERM stops a run like Ctrl-C, and a stopped run still writes its report
+    (:func:`formcheck.io.signals.install_stop_handlers`)."""
+    from formcheck.io.signals import install_stop_handlers
 
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    with contextlib.suppress(ValueError):  # not the main thread
-        signal.signal(signal.SIGTERM, handler)
+    install_stop_handlers()
 
 
 def output_paths(input_path: str, args: argparse.Namespace) -> dict[str, Path]:
-    stem = Path(input_path).stem or "report"
+    """The report files of one input: JSON, HTML and CSV, named apart within the batch."""
+    from formcheck.io.paths import report_names
+
+    inputs = list(getattr(args, "inputs", None) or [input_path])
+    if input_path not in inputs:
+        inputs.append(input_path)
+    stem = report_names(inputs)[inputs.index(input_path)]
     out = Path(args.out)
     json_path = Path(args.json) if args.json else out / f"{stem}.json"
     base = json_path.with_suffix("")
@@ -109,7 +98,60 @@ def output_paths(input_path: str, args: argparse.Namespace) -> dict[str, Path]:
     }
 
 
+def report_files(paths: dict[str, Path], args: argparse.Namespace, of: str = "") -> list[Named]:
+    """The report files a run writes, named for :func:`refuse_overwrites` (``of``: whose)."""
+    files: list[Named] = [("--json" if args.json else f"the JSON report{of}", paths["json"])]
+    if not args.no_html:
+        files.append((f"the HTML report{of}", paths["html"]))
+    if not args.no_csv:
+        files.append((f"the per-frame CSV{of}", paths["csv"]))
+    return files
+
+
+def kept_files(args: argparse.Namespace) -> tuple[list[Named], list[Named]]:
+    """(written, read) files of the common options: the history database, unless
+    ``--no-history``; the settings file and a pose model given as a file."""
+    from formcheck.history.db import default_db_path
+
+    written: list[Named] = []
+    if not args.no_history:
+        written.append(("the history database", args.db or default_db_path()))
+    read: list[Named] = [("the settings file", args.config)]
+    if args.model and Path(args.model).is_file():
+        read.append(("the pose model", args.model))
+    return written, read
+
+
+def refuse_overwrites_of(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output that is an input, the history or another output."""
+    from formcheck.io.paths import refuse_overwrites, refuse_repeats
+
+    inputs: list[Named] = [("the input", p) for p in args.inputs]
+    refuse_repeats(inputs)
+    outputs: list[Named] = []
+    for path in args.inputs:
+        of = f" of {path}" if len(args.inputs) > 1 else ""
+        outputs += report_files(output_paths(path, args), args, of)
+    outputs.append(("--annotate", args.annotate))
+    written, read = kept_files(args)
+    refuse_overwrites(outputs + written, inputs + read)
+
+
 def write_outputs(
+    report: dict[str, Any], paths: dict[str, Path], args: argparse.Namespace
+) -> list[str]:
+    """Write JSON (+HTML, CSV) and add the session to history; returns lines to print.
+
+    Ctrl-C and SIGTERM wait until all of it is written (one line on stderr says so), so the
+    report of what was measured survives an impatient user; then they stop the run.
+    """
+    from formcheck.io.signals import STOPPING_NOTICE, deferred_interrupts
+
+    with deferred_interrupts(STOPPING_NOTICE):
+        return _write_outputs(report, paths, args)
+
+
+def _write_outputs(
     report: dict[str, Any], paths: dict[str, Path], args: argparse.Namespace
 ) -> list[str]:
     """Write JSON (+HTML, CSV) and add the session to history; returns lines to print."""
@@ -136,10 +178,11 @@ def write_outputs(
             written.append(str(paths["csv"]))
     lines.append("  report: " + ", ".join(written))
     if not args.no_history:
-        try:
-            from formcheck.history import store as history
-        except ImportError:  # pragma: no cover
-            pass
+        from formcheck.history import store as history
+
+        skip = history.not_kept_reason(report)
+        if skip:
+            lines.append(f"  history: not added ({skip})")
         else:
             db = args.db or history.default_db_path()
             sid, created = history.import_report(db, report, report_path=str(paths["json"]))
@@ -199,11 +242,20 @@ def analyze_one(
     paths = output_paths(input_path, args)
     for p in paths.values():
         check_writable(p)
-    bar = _ProgressBar(Path(input_path).name, progress)
+    from formcheck.commands.progress import FramesProgress
+
+    bar = FramesProgress(Path(input_path).name, progress)
     try:
-        report = analyze(
-            input_path, settings, AnalyzeOutputs(annotate_path=args.annotate), on_progress=bar
-        )
+        outputs = AnalyzeOutputs(annotate_path=args.annotate)
+        streams = getattr(args, "streams", 1)
+        if streams != 1:  # every core for one video (formcheck/streams)
+            from formcheck.streams import default_streams
+            from formcheck.streams.run import analyze_streams
+
+            n = streams or default_streams()
+            report = analyze_streams(input_path, settings, outputs, streams=n, on_progress=bar)
+        else:
+            report = analyze(input_path, settings, outputs, on_progress=bar)
     finally:
         bar.end()
     lines = summary_lines(report)
@@ -213,8 +265,8 @@ def analyze_one(
 
 def _worker(input_path: str, args: argparse.Namespace, settings: Any) -> tuple[int, list[str]]:
     try:
-        _report, lines = analyze_one(input_path, args, settings, False)
-        return 0, lines
+        report, lines = analyze_one(input_path, args, settings, False)
+        return (130 if report["session"].get("interrupted") else 0), lines
     except FormcheckError as err:
         return 2, [f"formcheck: error: {input_path}: {err}"]
 
@@ -225,22 +277,27 @@ def run(args: argparse.Namespace) -> int:
     settings = apply_cli(load_settings(args.config), args)
     if args.jobs < 1:
         raise ConfigError(f"--jobs must be 1 or more, found {args.jobs}")
+    if args.streams < 0:
+        raise ConfigError(f"--streams must be 0 (one per core) or more, found {args.streams}")
+    if args.streams != 1 and args.jobs > 1:
+        raise ConfigError(
+            "--streams (one video, many cores) and --jobs (many files) exclude each other"
+        )
     if len(args.inputs) > 1 and (args.json or args.annotate):
         raise ConfigError("--json and --annotate take one input; use --out DIR for several")
+    refuse_overwrites_of(args)
     install_sigterm()
-    progress = not args.no_progress and sys.stderr.isatty()
+    from formcheck.commands.progress import progress_enabled
+
+    progress = progress_enabled(args)
     if args.jobs > 1 and len(args.inputs) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+        import functools
+
+        from formcheck.commands.jobs import run_jobs
 
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-        worst = 0
-        with ProcessPoolExecutor(max_workers=args.jobs) as ex:
-            futures = [ex.submit(_worker, p, args, settings) for p in args.inputs]
-            for fut in futures:
-                code, lines = fut.result()
-                worst = max(worst, code)
-                print("\n".join(lines), file=sys.stderr if code else sys.stdout)
-        return worst
+        work = functools.partial(_worker, args=args, settings=settings)
+        return run_jobs(list(args.inputs), work, args.jobs)
     worst = 0
     for path in args.inputs:
         try:
@@ -251,7 +308,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"formcheck: error: {path}: {err}", file=sys.stderr)
             worst = max(worst, err.exit_code)
             continue
-        print("\n".join(lines))
+        if not getattr(args, "quiet", False):
+            print("\n".join(lines))
         if report["session"].get("interrupted"):
             return 130
     return worst

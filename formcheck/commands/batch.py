@@ -159,14 +159,17 @@ def run(args: argparse.Namespace) -> int:
             )
         finally:
             bar.end()
+    quiet = getattr(args, "quiet", False)  # -q: errors only
     for res in outcome.results:  # in input order
-        if res.input_path in summaries:
+        if res.input_path in summaries and not quiet:
             print("\n".join(summaries[res.input_path]))
-    for line in outcome.history_lines:
+    for line in outcome.history_lines if not quiet else ():
         print(line)
     for res in outcome.errors:
         print(f"formcheck: error: {res.input_path}: {res.error}", file=sys.stderr)
     n_ok = len(outcome.results) - len(outcome.errors)
+    if quiet:
+        return 2 if outcome.errors else 0
     print(
         f"batch: {n_ok} of {len(outcome.results)} files analysed in {outcome.elapsed_s:.1f} s "
         f"({outcome.files_per_min:.1f} files/min) on {outcome.workers} worker(s)"

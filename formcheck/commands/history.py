@@ -113,7 +113,12 @@ def run(args: argparse.Namespace) -> int:
     if action == "html":
         from formcheck.config import load_settings
         from formcheck.history.page import write_history_html
+        from formcheck.io.paths import refuse_overwrites
 
+        refuse_overwrites(
+            [("the page", args.out)],
+            [("the history database", db_path), ("the settings file", args.config)],
+        )
         catalogue = load_settings(args.config).catalogue()
         create = db_path.exists()
         conn = history.open_db(db_path if create else ":memory:")
@@ -190,13 +195,14 @@ def _list(history: Any, conn: Any, days: int | None) -> int:
     )
     window = days or _DAYS_DEFAULT
     adh = history.adherence(conn, days=window)
+    goal = history.times_a_day(adh[0]["goal"]) if adh else ""
     bal = history.side_balance(conn, days=window)
     total = sum(a["sessions"] for a in adh)
     active = sum(1 for a in adh if a["sessions"])
     print()
     print(
         f"Last {window} days: {total} stretching sessions on {active} days "
-        f"(goal: twice a day, seeds 003, 004); good-form hold time left {bal['left']:.0f} s, "
+        f"(goal: {goal}, seeds 003, 004); good-form hold time left {bal['left']:.0f} s, "
         f"right {bal['right']:.0f} s."
     )
     return 0

@@ -61,9 +61,16 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck.commands.analyze import install_sigterm, summary_lines, write_outputs
+    from formcheck.commands.analyze import (
+        install_sigterm,
+        kept_files,
+        report_files,
+        summary_lines,
+        write_outputs,
+    )
     from formcheck.config import apply_cli, load_settings
     from formcheck.io.atomic import check_writable
+    from formcheck.io.paths import refuse_overwrites
     from formcheck.live.audio import make_audio
     from formcheck.live.plan import apply_cli_to_plan, default_plan, load_plan
     from formcheck.live.session import LiveOptions, run_live
@@ -91,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
     json_path = Path(args.json) if args.json else Path(args.out) / f"live-{stamp}.json"
     base = json_path.with_suffix("")
     paths = {"json": json_path, "html": base.with_suffix(".html"), "csv": base.with_suffix(".csv")}
+    written, read = kept_files(args)
+    refuse_overwrites(
+        [*report_files(paths, args), ("--screenshot", args.screenshot), *written],
+        [("the input", args.source), ("the plan", args.plan), *read],
+    )
     for path in paths.values():
         check_writable(path)
     options = LiveOptions(
@@ -124,5 +136,6 @@ def run(args: argparse.Namespace) -> int:
         f"p50 {lat['p50']} ms, p95 {lat['p95']} ms; ended: {report['session']['end_reason']}",
     )
     lines += write_outputs(report, paths, args)
-    print("\n".join(lines))
+    if not getattr(args, "quiet", False):  # -q: the session's prompts only, no summary
+        print("\n".join(lines))
     return 130 if report["session"].get("interrupted") else 0

@@ -37,7 +37,16 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from formcheck.errors import ConfigError
+    from formcheck.io.paths import refuse_overwrites
+
+    out = Path(args.out)
+    refuse_overwrites(
+        [("the output", out), ("the truth file", out.with_name(out.stem + ".truth.json"))],
+        [("the spec", args.spec)],
+    )
     from formcheck.synth.render import render_spec
     from formcheck.synth.spec import load_spec
 

@@ -55,13 +55,22 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from formcheck.config import load_settings
+    from formcheck.io.paths import refuse_overwrites
     from formcheck.report.csvfile import write_frames_csv, write_warnings_csv
     from formcheck.report.page import write_html_report
     from formcheck.report.schema import load_report
 
+    html_path = args.html or args.report.with_suffix(".html")
+    refuse_overwrites(
+        [
+            ("--html" if args.html else "the page", html_path),
+            ("--csv", args.csv),
+            ("--warnings-csv", args.warnings_csv),
+        ],
+        [("the report", args.report), ("the settings file", args.config)],
+    )
     catalogue = load_settings(args.config).catalogue()
     report = load_report(args.report)
-    html_path = args.html or args.report.with_suffix(".html")
     write_html_report(report, html_path, title=args.title, catalogue=catalogue)
     print(f"wrote {html_path}")
     if args.csv is not None:

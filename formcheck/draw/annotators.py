@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from formcheck.metrics import geometry as g
 from formcheck.metrics.measures import SIDES, FrameMetrics
-from formcheck.stretches.catalogue import Catalogue, most_important
+from formcheck.stretches.catalogue import Catalogue, fault_kind, most_important
 from formcheck.stretches.coach import Verdict
 
 GOOD = (80, 200, 80)  # BGR
@@ -32,7 +32,9 @@ def _fmt(x: float) -> str:
 
 @dataclass
 class SkeletonAnnotator:
-    """Skeleton lines and joints; the working leg drawn thicker in its form colour."""
+    """Skeleton lines and joints: the working leg thicker, green; the body part of each active
+    form fault (the catalogue's ``part``: the spine for back rounding, the knee for a bent knee)
+    red."""
 
     thickness_scale: float = 1.0
 
@@ -47,21 +49,20 @@ class SkeletonAnnotator:
         working = {v.side} if v is not None and v.side in SIDES else set()
         if v is not None and v.side == "both":
             working = set(SIDES)
-        leg_color = GOOD if (v is None or not v.faults) else BAD
+        leg_edges = {e for side in working for e in _LEG_EDGES[side]}
+        red = _edges_at_fault(v, working)
         for a, b in g.SKELETON_EDGES:
             p, q = xy[a], xy[b]
             if not (np.isfinite(p).all() and np.isfinite(q).all()):
                 continue
-            side = (
-                "left"
-                if a in (23, 25, 27, 29, 31)
-                else "right"
-                if a in (24, 26, 28, 30, 32)
-                else None
-            )
-            on_leg = side in working and b in (25, 26, 27, 28, 29, 30, 31, 32)
-            color = leg_color if on_leg else NEUTRAL
-            cv2.line(image, _pt(p), _pt(q), color, t * (2 if on_leg else 1), cv2.LINE_AA)
+            on_leg = (a, b) in leg_edges
+            color = BAD if (a, b) in red else GOOD if on_leg else NEUTRAL
+            wide = on_leg or (a, b) in red
+            cv2.line(image, _pt(p), _pt(q), color, t * (2 if wide else 1), cv2.LINE_AA)
+        if _SPINE in red:  # the spine itself: shoulders' middle to hips' middle
+            sm, hm = g.midpoint(xy[11], xy[12]), g.midpoint(xy[23], xy[24])
+            if np.isfinite(sm).all() and np.isfinite(hm).all():
+                cv2.line(image, _pt(sm), _pt(hm), BAD, t * 2, cv2.LINE_AA)
         for i in range(11, 33):
             if np.isfinite(xy[i]).all():
                 cv2.circle(image, _pt(xy[i]), t + 1, NEUTRAL, -1, cv2.LINE_AA)
@@ -74,6 +75,47 @@ class SkeletonAnnotator:
             for idx, val in ((knee, m.knee_extension_deg[k]), (hip, m.hip_angle_deg[k])):
                 if np.isfinite(xy[idx]).all() and math.isfinite(val):
                     _label(image, f"{val:.0f}", _pt(xy[idx] + [8 * t, -8 * t]), font, fs, t)
+
+
+#: each leg's skeleton edges, hip to toes
+_LEG_EDGES = {
+    "left": ((23, 25), (25, 27), (27, 29), (29, 31), (27, 31)),
+    "right": ((24, 26), (26, 28), (28, 30), (30, 32), (28, 32)),
+}
+_SPINE = (-1, -1)  # stands for the line from the shoulders' middle to the hips' middle
+#: the edges drawn red for a fault's body part (catalogue ``part``); "working" / "other" are
+#: replaced by the working leg's and the other leg's edges
+_PART_EDGES: dict[str, tuple[tuple[int, int] | str, ...]] = {
+    "spine": (_SPINE, (11, 23), (12, 24)),
+    "knee": ("working_knee",),
+    "hips": ((23, 24), "working_thigh"),
+    "other_leg": ("other",),
+    "legs": ("working", "other"),
+}
+
+
+def _edges_at_fault(v: Verdict | None, working: set[str]) -> set[tuple[int, int]]:
+    """The skeleton edges of the body parts of ``v``'s active form faults (catalogue ``part``)."""
+    if v is None or not v.faults:
+        return set()
+    other = set(SIDES) - working if len(working) == 1 else set()
+    red: set[tuple[int, int]] = set()
+    for kind in v.faults:
+        fk = fault_kind(kind)
+        if not fk.is_form:
+            continue
+        for e in _PART_EDGES.get(fk.part or "", ()):
+            if e == "working_knee":
+                red.update(x for s in working for x in _LEG_EDGES[s][:2])
+            elif e == "working_thigh":
+                red.update(_LEG_EDGES[s][0] for s in working)
+            elif e == "working":
+                red.update(x for s in working for x in _LEG_EDGES[s])
+            elif e == "other":
+                red.update(x for s in other for x in _LEG_EDGES[s])
+            elif isinstance(e, tuple):
+                red.add(e)
+    return red
 
 
 def _pt(p: NDArray[np.float64]) -> tuple[int, int]:

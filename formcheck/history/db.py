@@ -14,6 +14,9 @@ Schema version 1 (``PRAGMA user_version = 1``, ``PRAGMA application_id = 0x46434
     warnings(id, session_id, kind, start_s, end_s, duration_s, message)
     daily_metrics(day, stretch, side, sessions, holds, completed_holds, valid_s, best_hold_s,
                   mean_hold_s, best_hip_angle_deg, best_leg_raise_deg)  -- key (day, stretch, side)
+    assessments(id, session_key, started_at, day, test, side, trials, best_deg, mean_deg, sd_deg,
+                interpretation, source_path, report_path, imported_at)
+                -- added to version 1, created when missing; key (session_key, test, side)
 """
 
 from __future__ import annotations
@@ -94,6 +97,30 @@ CREATE TABLE daily_metrics (
 );
 """
 
+#: tables added to schema version 1 after it was first written, created when missing (an older
+#: formcheck does not look at them, so the version stays 1): one flexibility test result
+#: (``formcheck assess``) per row, per test and side, idempotent by the report's session id
+_ADDED_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS assessments (
+    id INTEGER PRIMARY KEY,
+    session_key TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    test TEXT NOT NULL,
+    side TEXT NOT NULL,
+    trials INTEGER NOT NULL,
+    best_deg REAL,
+    mean_deg REAL,
+    sd_deg REAL,
+    interpretation TEXT,
+    source_path TEXT,
+    report_path TEXT,
+    imported_at TEXT NOT NULL,
+    UNIQUE (session_key, test, side)
+)""",
+    "CREATE INDEX IF NOT EXISTS assessments_test ON assessments(test, side, started_at)",
+)
+
 #: the columns each table must have (checked when a database is opened)
 _REQUIRED = {
     "sessions": {
@@ -128,16 +155,16 @@ class HistoryError(FormcheckError):
 def default_db_path() -> Path:
     """The history database of this user.
 
-    ``$FORMCHECK_DATA_DIR/history.sqlite3`` if set, else
-    ``$XDG_DATA_HOME/formcheck/history.sqlite3``, else
-    ``~/.local/share/formcheck/history.sqlite3``.
+    ``$FORMCHECK_DATA_DIR/history.sqlite3`` if set, else ``history.sqlite3`` in the platform's
+    per-user data folder (:func:`formcheck.io.userdirs.user_data_dir`; on Linux
+    ``$XDG_DATA_HOME/formcheck``, else ``~/.local/share/formcheck``).
     """
+    from formcheck.io.userdirs import user_data_dir
+
     env = os.environ.get("FORMCHECK_DATA_DIR")
     if env:
         return Path(env).expanduser() / "history.sqlite3"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "formcheck" / "history.sqlite3"
+    return user_data_dir() / "history.sqlite3"
 
 
 def _damaged(path: Path | str, what: str) -> HistoryError:
@@ -145,6 +172,46 @@ def _damaged(path: Path | str, what: str) -> HistoryError:
         f"history database {path} {what}; it was left untouched "
         "(move it away or choose another file with --db)"
     )
+
+
+#: how long to wait for another process that is writing to the history, seconds
+BUSY_TIMEOUT_S = 10.0
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) for what is not damage
+_BUSY, _LOCKED, _READONLY, _IOERR, _FULL, _CANTOPEN = 5, 6, 8, 10, 13, 14
+
+
+def db_error(
+    err: sqlite3.Error, path: Path | str | None = None, *, otherwise: str | None = None
+) -> HistoryError:
+    """What a SQLite error means for the user, in one line: a locked database, a full disk or
+    a disk error are said as such; anything else is ``otherwise``, by default damage."""
+    where = f"history database {path}" if path is not None else "the history database"
+    code = getattr(err, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(err)
+    if primary in (_BUSY, _LOCKED) or "is locked" in text:
+        return HistoryError(
+            f"{where} is locked: another program (or another formcheck) kept it busy for more "
+            f"than {BUSY_TIMEOUT_S:.0f} s; try again when it is done"
+        )
+    if primary == _FULL or "disk is full" in text:
+        return HistoryError(
+            f"cannot write {where}: the disk is full; free some space and try again "
+            "(the history was left as it was)"
+        )
+    if primary == _IOERR or "disk I/O error" in text:
+        return HistoryError(
+            f"cannot use {where}: disk I/O error (a full, failing or removed disk, or a file "
+            "size limit); the history was left as it was"
+        )
+    if primary == _READONLY or "readonly" in text:
+        return HistoryError(f"cannot write {where}: it is read-only ({text})")
+    if primary == _CANTOPEN:
+        return HistoryError(f"cannot open {where} ({text})")
+    if otherwise is not None:
+        return HistoryError(otherwise)
+    return _damaged(path if path is not None else "", f"cannot be read ({text})")
 
 
 def open_db(
@@ -192,14 +259,16 @@ def open_db(
                     f"cannot create the folder of history database {db_path}: {err.strerror}"
                 ) from err
     try:
-        conn = sqlite3.connect(":memory:" if memory else db_path, isolation_level=None, timeout=10)
+        conn = sqlite3.connect(
+            ":memory:" if memory else db_path, isolation_level=None, timeout=BUSY_TIMEOUT_S
+        )
     except sqlite3.Error as err:
         raise HistoryError(f"cannot open history database {db_path}: {err}") from err
     try:
         _check_or_create(conn, db_path)
     except sqlite3.DatabaseError as err:
         conn.close()
-        raise _damaged(db_path, f"cannot be read ({err})") from err
+        raise db_error(err, db_path) from err
     except BaseException:
         conn.close()
         raise
@@ -212,17 +281,23 @@ def _check_or_create(conn: sqlite3.Connection, path: Path) -> None:
     status = conn.execute("PRAGMA quick_check").fetchone()[0]
     if status != "ok":
         raise _damaged(path, f"is damaged (integrity check: {status})")
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    app_id, version, tables = _identity(conn)
     if app_id == 0 and version == 0 and not tables:
+        # a new file, which other processes may be creating at this very moment: one at a
+        # time (BEGIN IMMEDIATE), and only when it is still empty once this one has the lock
         with transaction(conn):
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
+            app_id, version, tables = _identity(conn)
+            new = app_id == 0 and version == 0 and not tables
+            if new:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                for statement in _ADDED_SCHEMA:
                     conn.execute(statement)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        return
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if new:
+            return
     if app_id != APPLICATION_ID:
         raise _damaged(path, "is a SQLite database but not a formcheck history")
     if version > SCHEMA_VERSION:
@@ -239,6 +314,29 @@ def _check_or_create(conn: sqlite3.Connection, path: Path) -> None:
             raise _damaged(
                 path, f"has the wrong schema (table {table} lacks {', '.join(sorted(missing))})"
             )
+    if "assessments" not in tables:
+        try:
+            with transaction(conn):
+                for statement in _ADDED_SCHEMA:
+                    conn.execute(statement)
+        except sqlite3.OperationalError:  # read-only: reading works without the new table
+            pass
+
+
+def _identity(conn: sqlite3.Connection) -> tuple[int, int, set[str]]:
+    """``application_id``, ``user_version`` and the table names of a database, read at one
+    moment (one read transaction: another process may be creating the schema meanwhile)."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        if own:
+            conn.execute("COMMIT")
+    return int(app_id), int(version), tables
 
 
 @contextmanager
@@ -248,7 +346,10 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite has already rolled back after some errors (a full disk): then there is
+        # nothing to roll back, and trying would hide the real error
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 

@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from formcheck.history.db import Db, HistoryError, connection, transaction
+from formcheck.history.db import Db, connection, db_error, transaction
 from formcheck.report.facts import as_float, session_duration_s, session_info
 from formcheck.report.schema import validate_report
 
@@ -84,6 +84,18 @@ def _hold_rom(frames: list[dict[str, Any]], hold: dict[str, Any]) -> tuple[Any, 
         max(raise_) if raise_ else None,
         sum(knee) / len(knee) if knee else None,
     )
+
+
+def not_kept_reason(report: dict[str, Any]) -> str | None:
+    """Why a report does not become a history session (None: it does).
+
+    A session in which no stretch was recognised (someone standing, another exercise, nobody
+    in the picture) is not a stretching session: ``analyze``, ``live`` and ``batch`` leave it
+    out of the history, so it never counts toward adherence or progress.
+    """
+    if not report.get("session", {}).get("stretch_recognized", True):
+        return "no stretch recognised"
+    return None
 
 
 def import_report(
@@ -196,8 +208,8 @@ def import_report(
             if row is None:
                 raise
             return int(row[0]), False
-        except sqlite3.DatabaseError as err:
-            raise HistoryError(f"cannot write to the history database: {err}") from err
+        except sqlite3.DatabaseError as err:  # a lock, a full disk: said as such
+            raise db_error(err, otherwise=f"cannot write to the history database: {err}") from err
     return session_id, True
 
 

@@ -20,6 +20,8 @@ import numpy as np
 
 from formcheck import __version__
 from formcheck.history import store as history
+from formcheck.history.assess import assessment_section
+from formcheck.history.sessions_table import hold_bars, sessions_section
 from formcheck.io.atomic import atomic_write_text
 from formcheck.report.advice import Advice, advice_html, sources_html
 from formcheck.report.charts import RefLine, Series, svg_bar_chart, svg_line_chart
@@ -28,7 +30,6 @@ from formcheck.report.shell import (
     balance_bar_html,
     esc,
     fault_chip_html,
-    fmt_clock,
     fmt_s,
     html_page,
     legend_html,
@@ -80,14 +81,15 @@ def _history_advice(
     out = []
     active = [a for a in adh if a["sessions"] > 0]
     mean = sum(a["sessions"] for a in adh) / len(adh) if adh else 0.0
-    if mean < history.SESSIONS_PER_DAY_GOAL:
+    goal = adh[0]["goal"] if adh else 0
+    if mean < goal:
         out.append(
             Advice(
                 "twice_a_day",
                 "Twice a day",
                 f"You stretched on {len(active)} of the last {len(adh)} days, "
-                f"{mean:.1f} sessions a day on average. Aim for two a day; tie it to something "
-                "you already do twice daily, such as brushing your teeth.",
+                f"{mean:.1f} sessions a day on average. Aim for {history.times_a_day(goal)}; tie "
+                "it to something you already do daily, such as brushing your teeth.",
                 ("003", "004"),
             )
         )
@@ -175,6 +177,7 @@ def render_history_html(
     title: str = "formcheck history",
     db_label: str | None = None,
     catalogue: Catalogue | None = None,
+    page_dir: str | os.PathLike[str] | None = None,
 ) -> str:
     """The history page of the last ``days`` days as a self-contained HTML document.
 
@@ -191,10 +194,12 @@ def render_history_html(
     catalogue : Catalogue, optional
         The stretch catalogue with the settings' overrides: the hold target of a stretch whose
         holds carry none, and the hold to start from (default: the built-in catalogue).
+    page_dir : path, optional
+        The folder the page is written to: each session's report is linked relative to it.
     """
     today = today or dt.date.today()
     catalogue = catalogue or load_catalogue()
-    adh = history.adherence(db, days=days, today=today)
+    adh = history.adherence(db, days=days, today=today, goal=catalogue.sessions_per_day)
     bal = history.side_balance(db, days=days, today=today)
     prog = history.hold_progression(db, days=days, today=today)
     rom = history.rom_trend(db, days=days, today=today)
@@ -248,11 +253,17 @@ def render_history_html(
 
     body.append(
         '<section class="card"><h2>Adherence</h2>'
-        '<p class="muted">Stretching sessions per day; the goal is twice a day.</p>'
+        '<p class="muted">Stretching sessions per day; the goal is '
+        f"{history.times_a_day(catalogue.sessions_per_day)}.</p>"
         + svg_bar_chart(
             labels,
             [Series("sessions", np.array([a["sessions"] for a in adh], float), "s-good")],
-            ref_lines=[RefLine(history.SESSIONS_PER_DAY_GOAL, "goal: twice a day")],
+            ref_lines=[
+                RefLine(
+                    catalogue.sessions_per_day,
+                    f"goal: {history.times_a_day(catalogue.sessions_per_day)}",
+                )
+            ],
             label="sessions per day",
             max_labels=14,
         )
@@ -279,24 +290,15 @@ def render_history_html(
     for stretch in stretches:
         prog_blocks.append(
             f'<div class="chart-block"><p class="chart-title">{esc(stretch_name(stretch))}</p>'
-            + svg_line_chart(
-                x,
+            + hold_bars(  # the day's best beside its mean: a dot of one hid the other
+                prog,
+                dates,
+                labels,
+                stretch,
                 [
-                    Series(
-                        "best hold", _by_day(prog, dates, stretch, "best_hold_s"), "s-good", True
-                    ),
-                    Series(
-                        "mean hold", _by_day(prog, dates, stretch, "mean_hold_s"), "s-mean", True
-                    ),
-                ],
-                ref_lines=[
                     RefLine(targets[stretch], f"{targets[stretch]:.0f} s target"),
                     RefLine(start_s, f"{start_s:.0f} s start"),
                 ],
-                x_range=x_range,
-                x_ticks=x_ticks,
-                y_unit=" s",
-                label=f"hold progression, {stretch_name(stretch)}",
             )
             + "</div>"
         )
@@ -338,6 +340,7 @@ def render_history_html(
         + ("".join(rom_blocks) or '<p class="muted">No measurements in this period.</p>')
         + "</section>"
     )
+    body.append(assessment_section(db, days=days, today=today))
     body.append(
         '<section class="card"><h2>Advice</h2>'
         + advice_html(_history_advice(adh, bal, prog, targets, start_s))
@@ -345,31 +348,7 @@ def render_history_html(
     )
     body.append(_faults_section(faults))
 
-    rows = []
-    for s in sessions:
-        flags = '<span class="chip warn">partial</span>' if s["partial"] else ""
-        rows.append(
-            [
-                f"{s['id']}",
-                esc(str(s["started_at"])[:16].replace("T", " ")),
-                esc(s["mode"] or ""),
-                esc(fmt_clock(float(s["duration_s"] or 0.0))[:-2]),
-                f"{s['completed']} / {s['holds']}",
-                f"{s['valid_left_s']:.0f} / {s['valid_right_s']:.0f} s",
-                f"{s['form_faults']}",
-                esc(Path(s["source_path"] or "").name or "—") + " " + flags,
-            ]
-        )
-    if rows:
-        body.append(
-            '<section class="card"><h2>Sessions</h2>'
-            + table_html(
-                ["#", "Started", "Mode", "Length", "Completed", "Left / right", "Faults", "Source"],
-                rows,
-                num=(0, 3, 4, 5, 6),
-            )
-            + "</section>"
-        )
+    body.append(sessions_section(db, sessions, days=days, today=today, page_dir=page_dir))
     body.append(sources_html())
     body.append(f"<footer>Made by formcheck {esc(__version__)}. Not medical advice.</footer>")
     return html_page(title, "".join(body))
@@ -381,4 +360,5 @@ def write_history_html(
     **kwargs: Any,
 ) -> Path:
     """Render the history page (see :func:`render_history_html`) and write it atomically."""
+    kwargs.setdefault("page_dir", Path(path).parent)
     return atomic_write_text(path, render_history_html(db, **kwargs))

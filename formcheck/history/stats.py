@@ -14,11 +14,14 @@ import math
 from typing import Any
 
 from formcheck.history.db import Db, connection
-from formcheck.stretches.catalogue import kinds_of
+from formcheck.stretches.catalogue import kinds_of, load_catalogue
 
-#: the sessions a day the seeds ask for: "twice a day" (seeds 003, 004)
-SESSIONS_PER_DAY_GOAL = 2
 DEFAULT_DAYS = 14
+
+
+def times_a_day(n: int) -> str:
+    """``"once a day"``, ``"twice a day"``, ``"3 times a day"``: a daily goal in words."""
+    return {1: "once a day", 2: "twice a day"}.get(n, f"{n} times a day")
 
 
 def _window(days: int, today: dt.date | None) -> tuple[list[str], str]:
@@ -30,26 +33,49 @@ def _window(days: int, today: dt.date | None) -> tuple[list[str], str]:
     return dates, dates[0]
 
 
+def counted_sql(alias: str = "s") -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameters) of a *stretching session*: a video or live
+    session that shows a stretch (a hold, or a form fault, which only a stretch raises). A photo,
+    a video with nobody in it and one with no stretch are in the history but not counted."""
+    form = kinds_of("form")
+    marks = ", ".join("?" for _ in form)
+    cond = f"""(COALESCE({alias}.source_kind, '') != 'image' AND (
+        EXISTS (SELECT 1 FROM holds hc WHERE hc.session_id = {alias}.id)
+        OR EXISTS (SELECT 1 FROM warnings wc WHERE wc.session_id = {alias}.id
+                   AND wc.kind IN ({marks}))))"""
+    return cond, tuple(form)
+
+
 def list_sessions(
     db: Db,
     *,
     days: int | None = None,
     today: dt.date | None = None,
+    counted: bool = False,
 ) -> list[dict[str, Any]]:
     """The sessions, newest first, with their hold and warning counts.
 
     Each dict has the ``sessions`` columns plus ``holds``, ``completed``, ``valid_left_s``,
-    ``valid_right_s``, ``form_faults`` (warnings of the catalogue's ``"form"`` category) and
-    ``warnings``. ``days`` keeps the last N days only.
+    ``valid_right_s``, ``form_faults`` (warnings of the catalogue's ``"form"`` category),
+    ``warnings`` and ``stretches`` (the ids of the stretches held, comma-separated, or None).
+    ``days`` keeps the last N days only; ``counted`` the stretching sessions only
+    (:func:`counted_sql`).
     """
-    where, params = "", ()  # type: tuple[str, tuple[str, ...]]
+    conds: list[str] = []
+    params: tuple[str, ...] = ()
     if days is not None:
         _, first = _window(days, today)
-        where, params = "WHERE s.day >= ?", (first,)
+        conds, params = ["s.day >= ?"], (first,)
+    if counted:
+        cond, extra = counted_sql()
+        conds, params = [*conds, cond], (*params, *extra)
+    where = ("WHERE " + " AND ".join(conds)) if conds else ""
     form = kinds_of("form")
     marks = ", ".join("?" for _ in form)
     sql = f"""
         SELECT s.*,
+          (SELECT GROUP_CONCAT(DISTINCT h.stretch) FROM holds h WHERE h.session_id = s.id)
+              AS stretches,
           (SELECT COUNT(*) FROM holds h WHERE h.session_id = s.id) AS holds,
           (SELECT COALESCE(SUM(h.completed), 0) FROM holds h WHERE h.session_id = s.id)
               AS completed,
@@ -92,28 +118,33 @@ def adherence(
     *,
     days: int = DEFAULT_DAYS,
     today: dt.date | None = None,
+    goal: int | None = None,
 ) -> list[dict[str, Any]]:
     """Stretching sessions per day over the last ``days`` days, oldest first.
 
-    A session counts when it has at least one hold. Each dict: ``day``, ``sessions``,
-    ``goal`` (:data:`SESSIONS_PER_DAY_GOAL`, "twice a day", seeds 003 and 004), ``met``.
+    A session counts when it is a stretching session (:func:`counted_sql`: a video or live
+    session with a hold or a form fault). Each dict: ``day``, ``sessions``,
+    ``goal`` (default: the catalogue's ``sessions_per_day``, "twice a day", seeds 003 and 004),
+    ``met``.
     """
+    if goal is None:
+        goal = load_catalogue().sessions_per_day
     dates, first = _window(days, today)
+    cond, extra = counted_sql()
     with connection(db) as conn:
         counts: dict[str, int] = dict(
             conn.execute(
-                """SELECT s.day, COUNT(*) FROM sessions s
-                   WHERE s.day >= ? AND EXISTS (SELECT 1 FROM holds h WHERE h.session_id = s.id)
-                   GROUP BY s.day""",
-                (first,),
+                f"SELECT s.day, COUNT(*) FROM sessions s WHERE s.day >= ? AND {cond} "
+                "GROUP BY s.day",
+                (first, *extra),
             ).fetchall()
         )
     return [
         {
             "day": d,
             "sessions": int(counts.get(d, 0)),
-            "goal": SESSIONS_PER_DAY_GOAL,
-            "met": counts.get(d, 0) >= SESSIONS_PER_DAY_GOAL,
+            "goal": goal,
+            "met": counts.get(d, 0) >= goal,
         }
         for d in dates
     ]

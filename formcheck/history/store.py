@@ -26,10 +26,9 @@ from formcheck.history.db import (
     open_db,
     transaction,
 )
-from formcheck.history.importer import content_hash, import_report, refresh_day
+from formcheck.history.importer import content_hash, import_report, not_kept_reason, refresh_day
 from formcheck.history.stats import (
     DEFAULT_DAYS,
-    SESSIONS_PER_DAY_GOAL,
     adherence,
     fault_summary,
     get_session,
@@ -38,13 +37,13 @@ from formcheck.history.stats import (
     list_sessions,
     rom_trend,
     side_balance,
+    times_a_day,
 )
 
 __all__ = [
     "APPLICATION_ID",
     "DEFAULT_DAYS",
     "SCHEMA_VERSION",
-    "SESSIONS_PER_DAY_GOAL",
     "Db",
     "HistoryError",
     "adherence",
@@ -56,10 +55,12 @@ __all__ = [
     "hold_progression",
     "hold_targets",
     "import_report",
+    "not_kept_reason",
     "list_sessions",
     "open_db",
     "refresh_day",
     "rom_trend",
     "side_balance",
+    "times_a_day",
     "transaction",
 ]

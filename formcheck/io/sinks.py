@@ -11,7 +11,10 @@ where it is used.
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import queue
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -48,31 +51,45 @@ def save_image(path: str | Path, image: NDArray[np.uint8]) -> bool:
 
 
 class VideoSink:
-    """Writes frames to an .mp4 (OpenCV's mp4v codec) at the source's frame rate.
+    """Writes frames to an .mp4 at the source's frame rate: H.264 through PyAV, which browsers
+    play, else OpenCV's mp4v with ``note`` saying so; a picture path (.jpg, .png) gets the last
+    frame as a picture (:mod:`formcheck.io.encoders`). ``codec`` names what was used.
 
     ``write(image)`` encodes at once; ``submit(draw, *args)`` hands ``draw(*args) -> image`` to
     a background thread that draws and encodes in order (so drawing and encoding overlap with
     pose inference), with a short queue that blocks when full. ``close()`` drains the queue.
+
+    The video is written to a hidden temporary file beside ``path`` and renamed over it by
+    ``close()`` once it is complete, so ``path`` never holds half a video: a failure (raised by
+    ``close()``) or ``discard()`` removes the temporary file and leaves ``path`` as it was.
     """
 
     def __init__(
         self, path: str, fps: float, size: tuple[int, int], *, queue_size: int = 8
     ) -> None:
-        import cv2
-
         check_writable(path)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
-        self._w = cv2.VideoWriter(path, fourcc, float(fps), size)
-        if not self._w.isOpened():
-            raise OutputError(
-                f"cannot write the annotated video {path} (mp4v encoder unavailable?)"
-            )
+        # the suffix stays: the encoder picks the container (or picture format) by it
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=target.suffix or ".mp4", dir=target.parent
+        )
+        os.close(fd)
+        self._tmp: str | None = tmp
+        from formcheck.io.encoders import open_writer
+
+        try:  # H.264 in MP4 (PyAV), else mp4v with a note; an image path: the last frame
+            self._w, self.note = open_writer(tmp, fps, size)
+        except Exception as err:
+            self._remove_tmp()
+            raise OutputError(f"cannot write the annotated video {path} ({err})") from err
+        self.codec: str = self._w.codec
         self.size = size
         self._q: queue.Queue[tuple[Any, tuple[Any, ...]] | None] = queue.Queue(maxsize=queue_size)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._dropping = False
 
     def write(self, image: NDArray[np.uint8]) -> None:
         import cv2
@@ -96,25 +113,63 @@ class VideoSink:
             item = self._q.get()
             if item is None:
                 return
+            if self._error is not None or self._dropping:
+                continue  # failed or discarded: only empty the queue until close
             draw, args = item
             try:
                 self.write(draw(*args))
             except BaseException as err:  # reported on the next submit / close
                 self._error = err
-                return
 
     def close(self) -> None:
+        """Finish the video and move it to ``path`` (on an error: remove it, then raise)."""
         if self._thread is not None:
             self._q.put(None)
             self._thread.join()
             self._thread = None
-        self._w.release()
+        try:
+            self._w.release()
+        except Exception as release_err:  # the encoder's last packets or picture not written
+            self._error = self._error or release_err
+        if self._tmp is None:  # closed or discarded before
+            return
         if self._error is not None:
             err, self._error = self._error, None
+            self._remove_tmp()
             raise err
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self._tmp, 0o666 & ~umask)  # mkstemp makes 0600; a video is an ordinary file
+            os.replace(self._tmp, self.path)
+        except OSError as err:
+            self._remove_tmp()
+            raise OutputError(f"cannot write {self.path}: {err.strerror or err}") from err
+        self._tmp = None
+
+    def discard(self) -> None:
+        """Stop without writing ``path`` (it is left as it was)."""
+        self._dropping = True
+        if self._thread is not None:
+            self._q.put(None)
+            self._thread.join()
+            self._thread = None
+        with contextlib.suppress(Exception):
+            self._w.release()
+        self._error = None
+        self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
+        tmp, self._tmp = self._tmp, None
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     def __enter__(self) -> VideoSink:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()

@@ -23,12 +23,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.errors import InputError
+from formcheck.io.imagesize import MAX_IMAGE_PIXELS, MAX_VIDEO_PIXELS, check_pixels, image_size
 from formcheck.io.mp4 import mp4_cut_short
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg"})
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".y4m"}
+)
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,16 @@ class ImageSource:
         from formcheck.io.native_logs import quiet_native_stderr
 
         data = np.fromfile(str(self.path), dtype=np.uint8)
+        size = image_size(data.tobytes())
+        if size is not None:  # before decoding: the header may announce gigabytes
+            check_pixels(self.path, *size, MAX_IMAGE_PIXELS, "pictures")
         # libjpeg / libpng print "Corrupt JPEG data: ..." straight to stderr: keep it out of
         # the user's terminal (logged at DEBUG)
         with quiet_native_stderr():
             try:
-                # IMREAD_COLOR applies the EXIF orientation
-                image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
+                # any flags but IMREAD_UNCHANGED apply the EXIF orientation: ANYDEPTH|ANYCOLOR
+                # keeps a gray or 16-bit picture as it is stored, and turns it upright
+                image = cv2.imdecode(data, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
                 if image is not None and image.ndim == 3 and image.shape[2] >= 3:
                     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
             except cv2.error:  # some damaged headers raise instead of returning None
@@ -164,6 +171,7 @@ class ImageSource:
                 f"cannot decode {self.path.name} as an image (not a jpg/png/webp/bmp picture, "
                 "or the file is damaged or cut short)"
             )
+        check_pixels(self.path, image.shape[1], image.shape[0], MAX_IMAGE_PIXELS, "pictures")
         self.image = _to_bgr(image)
         h, w = self.image.shape[:2]
         self.info = SourceInfo(str(self.path), "image", w, h, None, 1, None)
@@ -211,6 +219,11 @@ class VideoSource:
                 "or damaged container)"
             )
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        width = int(_finite(cap.get(cv2.CAP_PROP_FRAME_WIDTH)))
+        height = int(_finite(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        if width * height > MAX_VIDEO_PIXELS:  # before a frame is decoded
+            cap.release()
+            check_pixels(self.path, width, height, MAX_VIDEO_PIXELS, "videos")
         self._cap = cap
         fps = _finite(cap.get(cv2.CAP_PROP_FPS))
         if fps <= 0 or fps > 1000:
@@ -314,16 +327,11 @@ class CameraSource:
         self.info = SourceInfo(f"camera:{index}", "camera", w, h, fps, None, None)
 
     def _open(self) -> Any:
+        from formcheck.io.cameras import open_camera
+
         cv2 = _cv2()
-        if not any(Path("/dev").glob("video*")) and os.name == "posix" and Path("/dev").exists():
-            raise InputError(
-                f"no camera found (no /dev/video* device); to try formcheck without a webcam use "
-                f"--source VIDEO (camera {self.index} requested)"
-            )
-        cap = cv2.VideoCapture(self.index)
-        if not cap.isOpened():
-            cap.release()
-            raise InputError(f"cannot open camera {self.index} (not connected, or in use)")
+        # the platform's backend (V4L2, AVFoundation, MSMF then DirectShow); one line if none
+        cap, self.backend = open_camera(cv2, self.index)
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self._size[0])
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self._size[1])
         return cap

@@ -79,8 +79,8 @@ class RecordingAudio:
         pass
 
 
-def write_tone_wav(path: Path, notes: tuple[tuple[float, float], ...], rate: int = 22050) -> Path:
-    """Write a mono 16-bit WAV of ``notes`` ((frequency Hz, seconds); 0 Hz = silence)."""
+def tone_samples(notes: tuple[tuple[float, float], ...], rate: int = 22050) -> np.ndarray:
+    """``notes`` ((frequency Hz, seconds); 0 Hz = silence) as mono float samples in [-0.5, 0.5]."""
     parts = []
     for freq, dur in notes:
         t = np.arange(int(rate * dur)) / rate
@@ -89,7 +89,12 @@ def write_tone_wav(path: Path, notes: tuple[tuple[float, float], ...], rate: int
             continue
         env = np.minimum(1.0, np.minimum(t, dur - t) / 0.01)  # 10 ms fade in and out: no click
         parts.append(0.5 * np.sin(2 * math.pi * freq * t) * env)
-    pcm = (np.concatenate(parts) * 32767).astype("<i2")
+    return np.concatenate(parts)
+
+
+def write_tone_wav(path: Path, notes: tuple[tuple[float, float], ...], rate: int = 22050) -> Path:
+    """Write a mono 16-bit WAV of ``notes`` ((frequency Hz, seconds); 0 Hz = silence)."""
+    pcm = (tone_samples(notes, rate) * 32767).astype("<i2")
     path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -99,18 +104,28 @@ def write_tone_wav(path: Path, notes: tuple[tuple[float, float], ...], rate: int
     return path
 
 
+#: command-line speech and tone players, in the order they are tried
+SPEAKERS = ("espeak-ng", "espeak", "say")
+PLAYERS = ("aplay", "paplay", "afplay")
+
+
+def _first_tool(names: tuple[str, ...]) -> str | None:
+    return next((p for p in map(shutil.which, names) if p), None)
+
+
 class SystemAudio:
     """Plays cues with the system's command-line tools, each in a background process.
 
-    Speech: ``espeak-ng`` or ``espeak`` when installed, else silent. Tones: a WAV written once
-    to a temporary folder, played with ``aplay`` or ``paplay``; without either, the terminal
-    bell (when stderr is a terminal). One utterance at a time: a prompt that arrives while the
-    previous one is still being spoken is not started (``say`` returns False).
+    Speech: ``espeak-ng`` or ``espeak`` when installed, macOS's ``say``, else silent. Tones: a
+    WAV written once to a temporary folder, played with ``aplay``, ``paplay`` or macOS's
+    ``afplay``; without any, the terminal bell (when stderr is a terminal). One utterance at a
+    time: a prompt that arrives while the previous one is still being spoken is not started
+    (``say`` returns False).
     """
 
     def __init__(self, *, speech: bool = True, tones: bool = True) -> None:
-        self.speaker = (shutil.which("espeak-ng") or shutil.which("espeak")) if speech else None
-        self.player = (shutil.which("aplay") or shutil.which("paplay")) if tones else None
+        self.speaker = _first_tool(SPEAKERS) if speech else None
+        self.player = _first_tool(PLAYERS) if tones else None
         self.tones_enabled = tones
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._wavs: dict[str, Path] = {}
@@ -152,7 +167,7 @@ class SystemAudio:
                 return True
             return False
         cmd = [self.player, str(self._wav(kind))]
-        if Path(self.player).name == "aplay":
+        if Path(self.player).stem == "aplay":
             cmd.insert(1, "-q")
         return self._spawn(cmd) is not None
 
@@ -161,7 +176,8 @@ class SystemAudio:
             return False
         if self._speech_proc is not None and self._speech_proc.poll() is None:
             return False  # still speaking the previous prompt
-        self._speech_proc = self._spawn([self.speaker, "-s", "160", text])
+        rate = ["-r", "180"] if Path(self.speaker).stem == "say" else ["-s", "160"]
+        self._speech_proc = self._spawn([self.speaker, *rate, text])
         return self._speech_proc is not None
 
     def close(self) -> None:
@@ -178,8 +194,13 @@ class SystemAudio:
 
 
 def make_audio(mute: bool) -> AudioBackend:
-    """The backend for the ``--mute`` flag."""
-    return NullAudio() if mute else SystemAudio()
+    """The backend for the ``--mute`` flag: sounddevice and pyttsx3 where they work, the
+    command-line tools for the rest (:class:`formcheck.live.voices.PortableAudio`)."""
+    if mute:
+        return NullAudio()
+    from formcheck.live.voices import PortableAudio
+
+    return PortableAudio()
 
 
 class AudioCues:
@@ -265,5 +286,6 @@ __all__ = [
     "RecordingAudio",
     "SystemAudio",
     "make_audio",
+    "tone_samples",
     "write_tone_wav",
 ]

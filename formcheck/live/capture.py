@@ -93,6 +93,10 @@ class FrameReader:
     stopped meanwhile (default: the stop event's ``wait``). Both can be replaced, so a test can
     run a reader on a fake clock. An error in the thread is kept in ``error`` and closes the
     mailbox.
+
+    The reader owns its source (``source``, anything with ``close()``): the thread releases it
+    when it ends, so the source is never closed under a read in progress (OpenCV would read
+    freed memory).
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class FrameReader:
         mailbox: LatestFrame,
         name: str,
         *,
+        source: Any = None,
         clock: Callable[[], float] = time.perf_counter,
         wait: Callable[[float], bool] | None = None,
     ) -> None:
@@ -107,6 +112,8 @@ class FrameReader:
         self.clock = clock
         self.status: str | None = None  # e.g. "camera disconnected - retrying"
         self.error: BaseException | None = None
+        self._source = source
+        self._source_lock = threading.Lock()
         self._stop = threading.Event()
         self._wait = wait or self._stop.wait
         self._thread = threading.Thread(target=self._guarded, name=name, daemon=True)
@@ -114,9 +121,25 @@ class FrameReader:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 3.0) -> bool:
+        """Stop the thread and release the source; wait at most ``timeout`` seconds.
+
+        Returns False when the thread is still in a read that blocks (a stalled camera): it
+        then releases the source itself once that read returns.
+        """
         self._stop.set()
-        self._thread.join(timeout=3.0)
+        if self._thread.ident is None:  # never started: nothing reads the source
+            self._close_source()
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _close_source(self) -> None:
+        with self._source_lock:
+            source, self._source = self._source, None
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the reader has read everything (the mailbox is then closed)."""
@@ -128,6 +151,11 @@ class FrameReader:
         except BaseException as err:  # handed to the loop through the mailbox
             self.error = err
             self.mailbox.close(f"capture failed: {err}")
+        finally:
+            try:
+                self._close_source()
+            except Exception as err:  # the session has what it needs; note it only
+                log.debug("closing the capture source failed: %s", err)
 
     def _run(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -146,10 +174,11 @@ class PacedVideoReader(FrameReader):
         clock: Callable[[], float] = time.perf_counter,
         wait: Callable[[float], bool] | None = None,
     ) -> None:
-        super().__init__(mailbox, "formcheck-video-capture", clock=clock, wait=wait)
+        super().__init__(mailbox, "formcheck-video-capture", source=source, clock=clock, wait=wait)
         self.source = source
         self.speed = speed
         self.frames_read = 0
+        self.last_t_s = 0.0  # the last published frame's time, seconds
 
     def _run(self) -> None:
         t0: float | None = None
@@ -162,6 +191,7 @@ class PacedVideoReader(FrameReader):
             if wait > 0 and self._wait(wait):
                 break
             self.frames_read += 1
+            self.last_t_s = frame.t_s
             self.mailbox.put(Captured(frame, self.clock()))
         self.mailbox.close("end of video" if not self._stop.is_set() else "stopped")
 
@@ -181,7 +211,7 @@ class CameraReader(FrameReader):
         clock: Callable[[], float] = time.perf_counter,
         wait: Callable[[float], bool] | None = None,
     ) -> None:
-        super().__init__(mailbox, "formcheck-camera-capture", clock=clock, wait=wait)
+        super().__init__(mailbox, "formcheck-camera-capture", source=camera, clock=clock, wait=wait)
         self.camera = camera
         self.retry_every_s = retry_every_s
         self.give_up_s = give_up_s

@@ -20,7 +20,8 @@ def choose_prompt(v: Verdict | None, g: Guidance | None) -> tuple[str | None, st
     """The ONE prompt to show now and its kind (``"warn"`` for form, ``"info"`` for guidance).
 
     During a rest, a switch of legs or when the plan is done, the plan speaks; otherwise the
-    most important active warning; otherwise what to do next.
+    most important active warning; otherwise, out of the stretch's position, what the position
+    lacks ("Not in position yet: Lean forward from the hips"); otherwise what to do next.
     """
     if g is not None and g.step in ("rest", "switch", "done"):
         return g.prompt, "info"
@@ -28,6 +29,12 @@ def choose_prompt(v: Verdict | None, g: Guidance | None) -> tuple[str | None, st
         for kind in LIVE_PRIORITY:
             if kind in v.warnings:
                 return LIVE_PROMPTS[kind], "warn"
+    if v is not None and v.person and not v.engaged:
+        # say what the stretch's position lacks ("lean forward from the hips")
+        missing = getattr(v, "missing", ())
+        if getattr(v, "stretch", None) and missing:
+            text = "; ".join(missing)
+            return f"Not in position yet: {text[0].upper()}{text[1:]}", "info"
     if g is not None:
         return g.prompt, "info"
     if v is not None and v.person and not v.engaged:

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from formcheck.config import Settings
 from formcheck.draw.overlay import HudState, LiveOverlay, draw_status
+from formcheck.io.signals import deferred_interrupts
 from formcheck.io.sinks import save_image
 from formcheck.io.sources import VideoSource
 from formcheck.live.audio import AudioBackend, AudioCues, NullAudio
@@ -39,48 +40,17 @@ from formcheck.live.capture import (
     open_reader,
 )
 from formcheck.live.guide import Guidance, GuidedSession
+from formcheck.live.options import LiveOptions, rule_faults
 from formcheck.live.plan import Plan
 from formcheck.live.prompts import LIVE_PRIORITY, LIVE_PROMPTS, choose_prompt
+from formcheck.live.start import START_SCREEN_S, show_start_screen
 from formcheck.live.window import WINDOW_NAME, Window, hold_window
-from formcheck.stretches.catalogue import Catalogue
 from formcheck.stretches.coach import Coach
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analyzer, FrameResult, SessionRecorder
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class LiveOptions:
-    """How a live session runs (the CLI flags of ``formcheck live``)."""
-
-    camera: int = 0
-    source: str | None = None  # a video file played as a stand-in camera, at real-time pace
-    window: bool = True
-    mirror: bool = True
-    debug: bool = False
-    duration_s: float | None = None
-    screenshot: str | None = None
-    screenshot_after_s: float = 2.0
-    #: test hook: once the screenshot is saved (and shown), print ``screenshot-ready`` on stdout
-    #: and keep the window up until a line or EOF arrives on stdin (at most 60 s), so a test can
-    #: grab the X screen at a known moment instead of after a guessed delay
-    screenshot_hold: bool = False
-    speed: float = 1.0
-    retry_every_s: float = 1.0
-    give_up_s: float = 10.0
-    end_when_done: bool | None = None  # default: headless sessions end when the plan is done
-
-
-def _rule_faults(catalogue: Catalogue, stretch: str | None) -> frozenset[str] | None:
-    """The faults the rules of ``stretch`` check (None: no stretch, or not in the catalogue)."""
-    if stretch is None:
-        return None
-    try:
-        return frozenset(r.fault for r in catalogue.rules_for(stretch))
-    except KeyError:
-        return None
 
 
 @dataclass
@@ -201,7 +171,7 @@ class LiveSession:
         try:
             analyzer = self._analyzer or Analyzer(self.settings, video=True, hold_target_s=hold_s)
         except BaseException:
-            src.close()
+            reader.stop()  # never started: releases the source
             raise
         self._force_side(analyzer.coach)
         end_when_done = opts.end_when_done if opts.end_when_done is not None else not opts.window
@@ -210,27 +180,45 @@ class LiveSession:
             LiveOverlay(mirror=opts.mirror), LiveStats(), time.perf_counter(), end_when_done,
         )  # fmt: skip
         interrupted = False
+        failure: str | None = None
         try:
             if opts.window:
                 h = loop.overlay.height
                 loop.window = Window(WINDOW_NAME, (h * 16 // 9 + 100, h))
             reader.start()
-            while self._next(loop):
-                pass
+            if self._start_screen(loop):
+                while self._next(loop):
+                    pass
         except KeyboardInterrupt:
             interrupted = True
             self.end_reason = "interrupted"
             loop.rec.notes.append(
                 "the live session was interrupted; the report covers what was measured before"
             )
+        except Exception as err:  # a model, capture or drawing error: keep what was measured
+            log.debug("the live session failed", exc_info=True)
+            text = str(err).strip()
+            failure = f"{type(err).__name__}: {text.splitlines()[0] if text else 'no message'}"
+            self.end_reason = f"error ({failure})"
+            loop.rec.notes.append(
+                f"the live session stopped early ({failure}); the report covers what was measured"
+            )
         finally:
-            reader.stop()
-            src.close()
-            if self._analyzer is None:
-                analyzer.close()
-            if loop.window is not None:
-                loop.window.close()
-            self.cues.close()
+            # stopping anyway: another Ctrl-C / SIGTERM now must not cut the shutdown short
+            with deferred_interrupts(reraise=False) as held:
+                # the capture thread releases the source itself, once its last read is done
+                reader.stop()
+                if self._analyzer is None:
+                    analyzer.close()
+                if loop.window is not None:
+                    loop.window.close()
+                self.cues.close()
+        if held.signals and not interrupted:
+            interrupted = True
+            self.end_reason = "interrupted"
+            loop.rec.notes.append(
+                "the live session was interrupted; the report covers what was measured before"
+            )
         wall_s = time.perf_counter() - loop.t_start
         camera_lost = self.end_reason.startswith("camera disconnected")
         rec = loop.rec
@@ -239,19 +227,29 @@ class LiveSession:
         if reader.error is not None:
             rec.notes.append(f"capture failed: {reader.error}")
         if isinstance(reader, PacedVideoReader) and isinstance(src, VideoSource):
-            info["frames"] = src.frames_read or info.get("frames")
-            if src.info.duration_s:
-                info["duration_s"] = src.info.duration_s
+            if src.frames_read:  # played to its end
+                info["frames"] = src.frames_read
+                if src.info.duration_s:
+                    info["duration_s"] = src.info.duration_s
+            else:  # stopped before: what was played; the file's length beside it
+                info["file_frames"] = info.get("frames")
+                info["file_duration_s"] = info.get("duration_s")
+                info["frames"] = reader.frames_read
+                fps = info.get("fps") or 30.0
+                played_s = reader.last_t_s + 1.0 / fps if reader.frames_read else 0.0
+                info["duration_s"] = round(played_s, 4)
         rec.source_info = info
         report = rec.build(
             analyzer.coach,
-            partial=interrupted or camera_lost or reader.error is not None,
+            partial=interrupted or camera_lost or reader.error is not None or failure is not None,
             model=str(analyzer.model_path) or None,
         )
         ses = report["session"]
         ses["interrupted"] = interrupted
         ses["elapsed_s"] = round(wall_s, 3)
         ses["end_reason"] = self.end_reason
+        if failure:
+            ses["error"] = failure
         live = loop.stats.summary(mailbox, wall_s)
         live["mirror"] = opts.mirror
         live["window"] = loop.window is not None
@@ -263,6 +261,20 @@ class LiveSession:
         if self.guide is not None:
             report["plan"] = self.guide.as_report()
         return report
+
+    def _start_screen(self, loop: _Loop) -> bool:
+        """Name the stretch or plan about to run and its set-up steps (:mod:`.start`); in front
+        of a camera, for a few seconds or until a key; False: q / Esc was pressed."""
+        h = loop.overlay.height
+        canvas, key = show_start_screen(
+            self.plan, loop.analyzer.coach.catalogue, loop.window, (h * 16 // 9 + 100, h),
+            wait_s=START_SCREEN_S if self.options.source is None else 0.0, on_line=self.on_line,
+        )  # fmt: skip
+        loop.last_canvas = canvas if canvas is not None else loop.last_canvas
+        if key in (ord("q"), 27):
+            self.end_reason = "quit"
+            return False
+        return True
 
     def _next(self, loop: _Loop) -> bool:
         """One turn of the loop: take the newest frame, if any, and process it; False to end."""
@@ -367,7 +379,7 @@ class LiveSession:
             process_ms=1000 * stats.process_s[-1] if stats.process_s else math.nan,
             dropped=mailbox.published - mailbox.taken,
             target_s=self.plan.hold_s if self.plan is not None else None,
-            rule_faults=_rule_faults(loop.analyzer.coach.catalogue, r.verdict.stretch),
+            rule_faults=rule_faults(loop.analyzer.coach.catalogue, r.verdict.stretch),
         )
         canvas = loop.overlay.annotate(image, r.metrics, r.verdict, hud)
         loop.last_canvas = canvas

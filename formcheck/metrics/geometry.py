@@ -92,6 +92,18 @@ def inclination_from_vertical(
     return float(out) if np.ndim(out) == 0 else out
 
 
+def inclination_from_vertical_3d(lower: ArrayLike, upper: ArrayLike) -> float:
+    """Angle of the 3D segment ``lower->upper`` from the upward vertical, degrees in ``[0, 180]``.
+
+    For MediaPipe's world landmarks (metres, y down, x and z horizontal when the camera is
+    level): unlike the 2D angle, it sees a lean toward or away from the camera. NaN in, NaN out.
+    """
+    d = np.asarray(upper, float) - np.asarray(lower, float)
+    if d.shape[-1] != 3 or not np.isfinite(d).all() or not np.any(d):
+        return math.nan
+    return float(np.degrees(np.arctan2(math.hypot(d[0], d[2]), -d[1])))
+
+
 def leg_raise_angle(
     hip: ArrayLike,
     ankle: ArrayLike,

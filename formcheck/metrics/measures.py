@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from formcheck.metrics import geometry as g
 from formcheck.metrics.filters import OneEuroFilter
+from formcheck.metrics.sides import LegLabelTracker, swap_legs
 from formcheck.pose.frame import N_LANDMARKS, PoseFrame
 
 SIDES = ("left", "right")
@@ -35,6 +36,11 @@ class MetricsOptions:
     min_visibility: float = 0.5  # landmarks below this are treated as unseen (NaN)
     frame_margin: float = 0.02  # a landmark this far (fraction of the size) outside is out
     smooth: bool = True
+    # undo MediaPipe's left/right leg swaps (continuity, and the near leg in side views); off
+    # by default: on the tuning split (2026-12-02) it turned the working leg from right to
+    # wrong on 2 of 10 clips (a back view whose face MediaPipe invents, a supine raise) and
+    # fixed none (docs/accuracy.md). metrics/sides.py says what it does and its tests show it.
+    fix_leg_swaps: bool = False
     # One Euro on landmarks normalised by the person's size; the values MediaPipe's own legacy
     # pose graph used (pose_landmark_filtering: min_cutoff 0.05, beta 80, derivate_cutoff 1).
     smooth_min_cutoff_hz: float = 0.05
@@ -80,6 +86,9 @@ class FrameMetrics:
     world : ndarray, shape (33, 3)
         The (smoothed) world landmarks, metres, origin between the hips, y down; NaN where
         unseen.
+    legs_swapped : bool
+        MediaPipe's leg labels were exchanged in this frame and have been put back
+        (:mod:`formcheck.metrics.sides`): every per-leg value above is the true leg's.
     """
 
     t_s: float
@@ -99,6 +108,7 @@ class FrameMetrics:
     out_of_frame: tuple[str, ...]
     xy: NDArray[np.float64] = field(repr=False)
     world: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.full((33, 3), np.nan))
+    legs_swapped: bool = False
 
     def side_value(self, name: str, side: str | None) -> float:
         """Value of a per-leg measure for ``side`` ('left'/'right'), NaN when side is None."""
@@ -169,16 +179,21 @@ class MetricsComputer:
         self._world_filter = OneEuroFilter(
             o.smooth_min_cutoff_hz, o.smooth_beta, o.smooth_d_cutoff_hz
         )
+        self._legs = LegLabelTracker()
 
     def reset(self) -> None:
         self._xy_filter.reset()
         self._world_filter.reset()
+        self._legs.reset()
 
     def update(self, pose: PoseFrame) -> FrameMetrics:
         o = self.options
         if not pose.person:
             self.reset()
             return empty_metrics(pose.t_s, pose.n_people)
+        swapped = o.fix_leg_swaps and self._legs.update(pose)
+        if swapped:
+            pose = swap_legs(pose)
         w, h = pose.width, pose.height
         vis = np.nan_to_num(pose.visibility, nan=0.0)
         seen = vis >= o.min_visibility
@@ -220,9 +235,17 @@ class MetricsComputer:
             knee3[k] = g.joint_angle(pw[hp], pw[kn], pw[an])
             hip3[k] = g.joint_angle(pw[sh], pw[hp], pw[kn])
             legvis[k] = float(np.mean(vis[[hp, kn, an]]))
-        trunk = g.inclination_from_vertical(hm, sm)
         yaw = body_yaw_deg(pose.world, pose.xy)
         view = classify_view(yaw, o)
+        trunk = g.inclination_from_vertical(hm, sm)
+        if view in ("front", "oblique"):
+            # a lean toward or away from the camera does not tilt the 2D trunk line: in these
+            # views take it from the world landmarks (side views keep the picture's angle)
+            wsm = _fallback_mid(g.midpoint(pw[11], pw[12]), pw[11], pw[12])
+            whm = _fallback_mid(g.midpoint(pw[23], pw[24]), pw[23], pw[24])
+            trunk3 = g.inclination_from_vertical_3d(whm, wsm)
+            if math.isfinite(trunk3):
+                trunk = trunk3
         near = _near_side(pose)
         return FrameMetrics(
             t_s=pose.t_s,
@@ -238,6 +261,7 @@ class MetricsComputer:
             yaw_deg=yaw,
             view=view,
             near_side=near,
+            legs_swapped=swapped,
             in_frame=not out_names,
             out_of_frame=out_names,
             xy=xy,

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from formcheck.errors import ModelError
 from formcheck.io.native_logs import quiet_native_stderr
+from formcheck.io.signals import deferred_interrupts
 from formcheck.pose.frame import N_LANDMARKS, PoseFrame
 from formcheck.pose.options import PoseOptions
 
@@ -114,7 +115,7 @@ class PoseEstimator:
             output_segmentation_masks=self.options.segmentation,
         )
         try:
-            with quiet_native_stderr():
+            with deferred_interrupts(), quiet_native_stderr():
                 self._landmarker = PoseLandmarker.create_from_options(mp_options)
         except (RuntimeError, ValueError, OSError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -149,7 +150,10 @@ class PoseEstimator:
         quiet = self._quiet_frames > 0
         if quiet:
             self._quiet_frames -= 1
-        with quiet_native_stderr() if quiet else contextlib.nullcontext():
+        # Ctrl-C / SIGTERM wait until the native call has returned: MediaPipe runs it on a
+        # thread of its own, and an exception raised while this thread waits would free the
+        # call's buffers under it (a segmentation fault; formcheck.io.signals)
+        with deferred_interrupts(), quiet_native_stderr() if quiet else contextlib.nullcontext():
             if self.video:
                 ts_ms = int(round(t_s * 1000.0))
                 if ts_ms <= self._last_ts_ms:
@@ -227,7 +231,8 @@ class PoseEstimator:
         if self._count_pool is not None:
             self._count_pool.shutdown(wait=True)
             self._count_pool = None
-        with quiet_native_stderr():  # mediapipe >= 1.2.3 logs when a landmarker is destroyed
+        # mediapipe >= 1.2.3 logs when a landmarker is destroyed
+        with deferred_interrupts(), quiet_native_stderr():
             self._landmarker.close()
             if self._counter is not None:
                 self._counter.close()

@@ -39,10 +39,11 @@ class Band:
 
 @dataclass(frozen=True)
 class RefLine:
-    """A dashed horizontal reference line."""
+    """A dashed horizontal reference line; ``css="limit"``: a rule's threshold (drawn red)."""
 
     y: float
     label: str = ""
+    css: str = "ref"
 
 
 def _ref_lines_svg(
@@ -53,18 +54,38 @@ def _ref_lines_svg(
     for r in ref_lines:
         if lo <= r.y <= hi:
             yy = sy(r.y)
+            css = esc(getattr(r, "css", "ref"))
             out.append(
-                f'<line class="ref" x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
-                f'<text class="ref-label" x="{left + pw - 4}" y="{yy - 4:.1f}" text-anchor="end">'
-                f"{esc(r.label)}</text>"
+                f'<line class="{css}" x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
+                f'<text class="{css}-label" x="{left + pw - 4}" y="{yy - 4:.1f}" '
+                f'text-anchor="end">{esc(r.label)}</text>'
             )
     return out
 
 
+#: values beyond this size are not drawn: a hand-made report or a history row written before
+#: reports were checked can hold 1e308, whose scale overflows; real values are far inside it
+PLOT_LIMIT = 1e9
+
+
+def plottable(values: Any) -> np.ndarray:
+    """``values`` as a float array, NaN (a gap) where a value is not finite or beyond
+    :data:`PLOT_LIMIT`."""
+    a = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(a) <= PLOT_LIMIT, a, np.nan)
+
+
+def _drawable(v: float) -> bool:
+    return math.isfinite(v) and abs(v) <= PLOT_LIMIT
+
+
 def nice_ticks(lo: float, hi: float, count: int = 5) -> np.ndarray:
-    """Round tick values (1, 2, 2.5, 5 x 10^k steps) covering ``[lo, hi]``."""
+    """Round tick values (1, 2, 2.5, 5 x 10^k steps) covering ``[lo, hi]`` (within
+    :data:`PLOT_LIMIT`)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return np.array([0.0, 1.0])
+    lo, hi = (min(max(v, -PLOT_LIMIT), PLOT_LIMIT) for v in (lo, hi))
     if hi <= lo:
         lo, hi = lo - 1.0, hi + 1.0
     raw = (hi - lo) / max(1, count)
@@ -144,11 +165,15 @@ def svg_line_chart(
     x_ticks : sequence of (x, label), optional
         Explicit x tick marks; default round values formatted with ``x_fmt``.
     """
-    xa = np.asarray(x, dtype=float)
-    xs, ys = decimate(xa, [np.asarray(s.y, dtype=float) for s in series], max_points)
+    xa = plottable(x)
+    xs, ys = decimate(xa, [plottable(s.y) for s in series], max_points)
+    ys = [np.where(np.isfinite(xs), y, np.nan) for y in ys]  # no point without its x
     left, right, top, bottom = 44, 12, 8, 22
     pw, ph = width - left - right, height - top - bottom
-    x0, x1 = x_range or ((float(np.nanmin(xa)), float(np.nanmax(xa))) if xa.size else (0.0, 1.0))
+    finite_x = xa[np.isfinite(xa)]
+    if x_range is None or not all(_drawable(v) for v in x_range):
+        x_range = (float(finite_x.min()), float(finite_x.max())) if finite_x.size else (0.0, 1.0)
+    x0, x1 = x_range
     if x1 <= x0:
         x0, x1 = x0 - 0.5, x1 + 0.5
     finite_vals = [v for y in ys for v in y[np.isfinite(y)]]
@@ -250,10 +275,10 @@ def svg_bar_chart(
     n = len(labels)
     left, right, top, bottom = 44, 12, 8, 22
     pw, ph = width - left - right, height - top - bottom
-    values = [np.asarray(g.y, dtype=float) for g in groups]
+    values = [plottable(g.y) for g in groups]
     vmax = max(
         [float(np.nanmax(v)) for v in values if np.isfinite(v).any()]
-        + [r.y for r in ref_lines]
+        + [r.y for r in ref_lines if _drawable(r.y)]
         + [1.0]
     )
     yt = nice_ticks(0.0, vmax * 1.08, 4)

@@ -95,7 +95,10 @@ def write_frames_csv(report: dict[str, Any], path: str | os.PathLike[str]) -> Pa
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        return float(value) if math.isfinite(value) else None
+    except OverflowError:  # an integer too large for a float
+        return None
 
 
 def warnings_csv_text(report: dict[str, Any]) -> str:

@@ -20,10 +20,14 @@ BALANCE_RATIO = 0.8
 
 
 def as_float(value: Any) -> float:
-    """A number as float; ``None``, booleans, strings and other non-numbers become NaN."""
+    """A number as float; ``None``, booleans, strings, other non-numbers and integers too
+    large for a float become NaN."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return math.nan
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.nan
 
 
 @dataclass

@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from formcheck import __version__
 from formcheck.io.atomic import atomic_write_text
 from formcheck.report.advice import advice_html, advise, cite, sources_html
-from formcheck.report.charts import Band, RefLine, Series, svg_line_chart
 from formcheck.report.facts import (
     BALANCE_RATIO,
     SessionFacts,
@@ -35,16 +31,16 @@ from formcheck.report.facts import (
     session_info,
     summarize_report,
 )
+from formcheck.report.media import annotated_section, setup_section
+from formcheck.report.plots import plots_section
 from formcheck.report.schema import validate_report
 from formcheck.report.shell import (
     balance_bar_html,
     esc,
     fault_chip_html,
     fmt_clock,
-    fmt_deg,
     fmt_s,
     html_page,
-    legend_html,
     safe_image_uri,
     stretch_name,
     table_html,
@@ -52,18 +48,15 @@ from formcheck.report.shell import (
 )
 from formcheck.stretches.catalogue import Catalogue, fault_kind
 
-#: the plotted measurements: frame key, title, reference line (value, label)
-PLOTS = (
-    ("knee_extension_deg", "Knee extension", (180.0, "straight")),
-    ("hip_angle_deg", "Hip angle (smaller = deeper fold)", (90.0, "right angle")),
-    ("lumbar_flexion_deg", "Lumbar flexion (positive = rounding)", (0.0, "neutral")),
-    ("leg_raise_deg", "Leg raise", (90.0, "vertical")),
-    ("trunk_inclination_deg", "Trunk inclination", (90.0, "horizontal")),
-)
 
-
-def _frame_array(frames: Sequence[dict[str, Any]], key: str) -> np.ndarray:
-    return np.array([as_float(f.get(key)) for f in frames], dtype=float)
+def _notes_section(report: dict[str, Any]) -> str:
+    """The report's notes: no stretch recognised, what kept holds from starting, where the back
+    was not judged, an interrupted or damaged input (empty when there are none)."""
+    notes = [str(n) for n in report.get("notes") or [] if str(n).strip()]
+    if not notes:
+        return ""
+    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    return f'<section class="card"><h2>What formcheck noticed</h2><ul>{items}</ul></section>'
 
 
 def _summary_section(facts: SessionFacts) -> str:
@@ -187,86 +180,6 @@ def _faults_section(report: dict[str, Any], duration: float) -> str:
     return "".join(parts)
 
 
-def _plots_section(report: dict[str, Any], duration: float) -> str:
-    frames = report.get("frames", [])
-    if len(frames) < 2:
-        return _single_frame_section(frames)
-    t = _frame_array(frames, "t_s")
-    if not np.isfinite(t).any():
-        return ""
-    bands = [
-        Band(
-            as_float(h.get("start_s")),
-            end_s(h, duration),
-            "hold",
-            f"{stretch_name(h.get('stretch'))}, {h.get('side')}: "
-            f"hold {fmt_s(as_float(h.get('valid_s')))} good form",
-        )
-        for h in report.get("holds", [])
-    ]
-    for w in report.get("warnings", []):
-        fault = fault_kind(str(w.get("kind") or "unknown"))
-        start = as_float(w.get("start_s"))
-        bands.append(
-            Band(start, end_s(w, duration), fault.category, f"{fault.label} at {fmt_clock(start)}")
-        )
-    x_range = (0.0, max(duration, float(np.nanmax(t))))
-    blocks = []
-    for key, title, (ref_y, ref_label) in PLOTS:
-        stem = key[: -len("_deg")]
-        per_leg = [f"{stem}_left_deg", f"{stem}_right_deg"]
-        if all(any(k in f for f in frames) for k in per_leg):
-            series = [
-                Series("left", _frame_array(frames, per_leg[0]), "s-left"),
-                Series("right", _frame_array(frames, per_leg[1]), "s-right"),
-            ]
-        elif any(key in f for f in frames):
-            series = [Series(title, _frame_array(frames, key), "s0")]
-        else:
-            continue
-        if not any(np.isfinite(s.y).any() for s in series):
-            chart = '<p class="muted">Not measured in this session.</p>'
-        else:
-            chart = svg_line_chart(
-                t,
-                series,
-                bands=bands,
-                ref_lines=[RefLine(ref_y, f"{ref_y:.0f}° {ref_label}")],
-                x_range=x_range,
-                x_fmt=lambda v: fmt_clock(v)[:-2] if x_range[1] >= 120 else f"{v:g} s",
-                y_unit="°",
-                label=f"{title} over time",
-            )
-        blocks.append(
-            f'<div class="chart-block"><p class="chart-title">{esc(title)}</p>{chart}</div>'
-        )
-    if not blocks:
-        return ""
-    keys = [("hold", "hold"), ("form", "form fault"), ("setup", "setup warning")]
-    if any(f"{p[0][:-4]}_left_deg" in frames[0] for p in PLOTS):
-        keys = [("s-left", "left leg"), ("s-right", "right leg"), *keys]
-    else:
-        keys = [("s0", "working leg"), *keys]
-    return (
-        '<section class="card"><h2>Angles over time</h2>'
-        + legend_html([*keys, ("ref", "reference")])
-        + '<p class="muted">Gaps are moments when the angle could not be measured. '
-        "Hover a shaded band for details.</p>" + "".join(blocks) + "</section>"
-    )
-
-
-def _single_frame_section(frames: Sequence[dict[str, Any]]) -> str:
-    if not frames:
-        return ""
-    f = frames[0]
-    rows = [[esc(title), esc(fmt_deg(as_float(f.get(key))))] for key, title, _ in PLOTS if key in f]
-    return (
-        '<section class="card"><h2>Measured angles</h2>'
-        + table_html(["Angle", "Value"], rows, num=(1,))
-        + "</section>"
-    )
-
-
 def _key_frame_section(report: dict[str, Any], facts: SessionFacts) -> str:
     kf = report.get("key_frames")
     uri = safe_image_uri(kf.get("best_hold")) if isinstance(kf, dict) else None
@@ -288,7 +201,11 @@ def _key_frame_section(report: dict[str, Any], facts: SessionFacts) -> str:
 
 
 def render_html_report(
-    report: dict[str, Any], *, title: str | None = None, catalogue: Catalogue | None = None
+    report: dict[str, Any],
+    *,
+    title: str | None = None,
+    catalogue: Catalogue | None = None,
+    page_dir: str | os.PathLike[str] | None = None,
 ) -> str:
     """The report page of one session as a self-contained HTML document.
 
@@ -301,6 +218,8 @@ def render_html_report(
     catalogue : Catalogue, optional
         The stretch catalogue with the settings' overrides, for the hold targets of stretches
         whose holds carry none (default: the built-in catalogue).
+    page_dir : path, optional
+        The folder the page is written to: the annotated video is linked relative to it.
 
     Raises
     ------
@@ -368,10 +287,13 @@ def render_html_report(
             ]
         )
     )
+    body.append(_notes_section(report))
     body.append(_summary_section(facts))
     body.append(_faults_section(report, facts.duration_s))
-    body.append(_plots_section(report, facts.duration_s))
+    body.append(plots_section(report, facts.duration_s, catalogue))
     body.append(_key_frame_section(report, facts))
+    body.append(annotated_section(report, page_dir))
+    body.append(setup_section(report, catalogue))
     body.append('<section class="card"><h2>Advice</h2>' + advice_html(advise(facts)) + "</section>")
     body.append(sources_html())
     body.append(
@@ -391,4 +313,5 @@ def write_html_report(
 ) -> Path:
     """Render the report page (:func:`render_html_report`) and write it atomically to ``path``;
     returns the path."""
-    return atomic_write_text(path, render_html_report(report, title=title, catalogue=catalogue))
+    page = render_html_report(report, title=title, catalogue=catalogue, page_dir=Path(path).parent)
+    return atomic_write_text(path, page)

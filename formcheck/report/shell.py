@@ -152,6 +152,8 @@ svg.chart .grid{stroke:#e9edf1} svg.chart .xtick{stroke:#aab4bf}
 svg.chart .tick{font-size:11px;fill:#66727f;font-family:system-ui,-apple-system,Arial,sans-serif}
 svg.chart .ref{stroke:#8894a2;stroke-dasharray:4 4}
 svg.chart .ref-label{font-size:10.5px;fill:#8894a2;font-family:system-ui,Arial,sans-serif}
+svg.chart .limit{stroke:#c62828;stroke-width:1.5;stroke-dasharray:7 3}
+svg.chart .limit-label{font-size:10.5px;fill:#c62828;font-family:system-ui,Arial,sans-serif}
 svg.chart .line{fill:none;stroke-width:1.6;stroke-linejoin:round}
 svg.chart .band.hold{fill:var(--good);opacity:.13}
 svg.chart .band.form{fill:var(--bad);opacity:.22}
@@ -167,6 +169,7 @@ vertical-align:middle}
 .swatch.s-right{background:var(--right)}.swatch.s-mean{background:#94a3b8}
 .swatch.s-good{background:var(--good)}.swatch.s1{background:var(--accent)}
 .swatch.ref{background:none;border-top:2px dashed #8894a2;height:0;border-radius:0}
+.swatch.limit{background:none;border-top:2px dashed #c62828;height:0;border-radius:0}
 footer{color:var(--muted);font-size:12.5px;margin-top:24px}
 @media print{body{background:#fff}.card,.tile{box-shadow:none;border:1px solid var(--line)}}
 """

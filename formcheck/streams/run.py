@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import multiprocessing as mp
 import queue
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from formcheck.config import Settings
 from formcheck.errors import InputError
-from formcheck.io.prefetch import prefetch
 from formcheck.io.sources import VideoSource, open_source
 from formcheck.pipeline import (
     AnalyzeOutputs,
-    Analyzer,
     Progress,
-    SessionRecorder,
     analyze,
 )
 from formcheck.pose.frame import PoseFrame
@@ -126,71 +121,40 @@ def analyze_streams(
     pose_settings = dataclasses.replace(
         settings, pose=dataclasses.replace(settings.pose, model=model_path)
     )
-    t0 = time.perf_counter()
     ctx = mp.get_context("spawn")  # no fork of a process that may hold MediaPipe threads
     procs: list[_Stream] = []
-    annot = sink = None
+
+    def paired(frames: Iterator[Any]) -> Iterator[tuple[Any, PoseFrame]]:
+        """The decoder's frames with the streams' poses, which must come in the same order."""
+        stitched = _stitched(procs)
+        for frame in frames:
+            index, pf = next(stitched, (None, None))
+            if pf is None or index != frame.index:
+                raise InputError(
+                    f"{src.path.name}: the pose streams and the decoder disagree at frame "
+                    f"{frame.index} (stream gave {index}); analyse it with --streams 1"
+                )
+            yield frame, dataclasses.replace(pf, t_s=frame.t_s)
+
     try:
         procs = [_Stream(ctx, str(src.path), pose_settings, c) for c in chunks]
-        if outputs.annotate_path:
-            from formcheck.draw.annotators import FrameAnnotator
-            from formcheck.io.sinks import VideoSink
-
-            annot = FrameAnnotator()
-            sink = VideoSink(outputs.annotate_path, info.fps or 30.0, (info.width, info.height))
-        analyzer = Analyzer(settings, video=True, pose=_NoPose(model_path))  # type: ignore[arg-type]
-        rec = SessionRecorder(info.as_report(), settings)
-        interrupted = False
-        first_frame_s: float | None = None
-        poses = _stitched(procs)
-        frames = prefetch(iter(src))
-        try:
-            for frame in frames:
-                index, pf = next(poses, (None, None))
-                if pf is None or index != frame.index:
-                    raise InputError(
-                        f"{src.path.name}: the pose streams and the decoder disagree at frame "
-                        f"{frame.index} (stream gave {index}); analyse it with --streams 1"
-                    )
-                pf = dataclasses.replace(pf, t_s=frame.t_s)
-                r = analyzer.measure(pf)
-                if first_frame_s is None:
-                    first_frame_s = time.perf_counter() - t0
-                rec.add(r, frame.image if outputs.thumbnails else None)
-                if annot is not None and sink is not None:
-                    sink.submit(annot.annotate, frame.image, r.metrics, r.verdict)
-                if on_progress is not None:
-                    on_progress(
-                        Progress(frame.index + 1, info.frames, frame.t_s, time.perf_counter() - t0)
-                    )
-        except KeyboardInterrupt:
-            interrupted = True
-            rec.notes.append(
-                "the analysis was interrupted; the report covers what was measured before"
-            )
-        finally:
-            frames.close()  # type: ignore[attr-defined]
+        # the one per-frame loop (interrupts, errors, the annotated video, the report) with the
+        # streams' poses in place of a model here
+        report = analyze(
+            input_path,
+            settings,
+            outputs,
+            on_progress=on_progress,
+            source=src,
+            poses=paired,
+            pose=_NoPose(model_path),
+        )
     finally:
         for p in procs:
             p.stop()
-        if sink is not None:
-            sink.close()
         src.close()
-    rec.notes.extend(n for n in info.notes if n not in rec.notes)
-    rec.source_info = info.as_report()
-    report = rec.build(
-        analyzer.coach, partial=interrupted or src.truncated, model=str(analyzer.model_path)
-    )
-    ses = report["session"]
-    ses["interrupted"] = interrupted
-    ses["elapsed_s"] = round(time.perf_counter() - t0, 3)
-    ses["first_frame_s"] = None if first_frame_s is None else round(first_frame_s, 3)
-    ses["streams"] = len(chunks)
-    ses["overlap_s"] = overlap_s
-    if outputs.annotate_path:
-        ses["annotated_video"] = outputs.annotate_path
-    if not math.isfinite(info.duration_s or math.nan):
-        report["source"]["duration_s"] = None
+    report["session"]["streams"] = len(chunks)
+    report["session"]["overlap_s"] = overlap_s
     return report
 
 

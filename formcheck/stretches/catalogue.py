@@ -3,9 +3,10 @@
 The TOML file is the single place where stretches, their set-up, hold targets and form rules
 live, each rule citing its seed document, and where every fault kind (warning) is described:
 its label, category (``"form"`` or ``"setup"``), priority, on-screen message, spoken prompt,
-tone and seed citation (:class:`FaultKind`). The coach, the live window and its audio, the
-overlay, the report page, the CSV and the history read the fault kinds from here
-(:func:`fault_kind`, :func:`faults_by_priority`); no other module keeps a table of them.
+tone and seed citation (:class:`FaultKind`, parsed in :mod:`formcheck.stretches.faults` and
+re-exported here). The coach, the live window and its audio, the overlay, the report page, the
+CSV and the history read the fault kinds from here (:func:`fault_kind`,
+:func:`faults_by_priority`); no other module keeps a table of them.
 
 Settings files can override any number of the stretches and defaults (:func:`load_catalogue`
 takes an ``overrides`` mapping of the same shape); unknown keys, values of the wrong type and
@@ -15,15 +16,50 @@ overrides of the fault kinds raise :class:`formcheck.errors.ConfigError` naming 
 from __future__ import annotations
 
 import copy
-import functools
-import re
-import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from formcheck.errors import ConfigError
+from formcheck.stretches.faults import (
+    _SEED,
+    FAULT_CATEGORIES,
+    TONES,
+    UNKNOWN_PRIORITY,
+    FaultKind,
+    _builtin_data,
+    _text,
+    fault_kind,
+    fault_kinds,
+    faults_by_priority,
+    kinds_of,
+    most_important,
+    parse_fault_kinds,
+    unknown_fault,
+)
+
+__all__ = [
+    "FAULT_CATEGORIES",
+    "MEASURES",
+    "PER_LEG",
+    "POSITION_MEASURES",
+    "STRETCH_IDS",
+    "TONES",
+    "UNKNOWN_PRIORITY",
+    "BounceSpec",
+    "Catalogue",
+    "Engaged",
+    "FaultKind",
+    "Rule",
+    "Stretch",
+    "fault_kind",
+    "fault_kinds",
+    "faults_by_priority",
+    "kinds_of",
+    "load_catalogue",
+    "most_important",
+    "parse_fault_kinds",
+    "unknown_fault",
+]
 
 STRETCH_IDS = (
     "standing_fold",
@@ -47,60 +83,6 @@ MEASURES = frozenset(
     }
 )
 PER_LEG = frozenset({"knee_extension_deg", "hip_angle_deg", "leg_raise_deg"})
-#: the categories of fault kinds: a fault of the stretch, or a problem of the camera set-up
-FAULT_CATEGORIES = ("form", "setup")
-#: the sounds a fault kind can play when its warning starts
-TONES = ("warning",)
-#: the priority given to a kind that is not in the catalogue (after every known kind)
-UNKNOWN_PRIORITY = 1_000_000
-_SEED = re.compile(r"(?:^|;\s*)(\d{3}):")
-
-
-@dataclass(frozen=True)
-class FaultKind:
-    """One kind of warning, as every output shows it.
-
-    Attributes
-    ----------
-    kind : str
-        The id written in reports (``warnings[].kind``, the frames' ``warnings`` lists).
-    label : str
-        Short name in the report page, the CSV and the history ("Knee bent").
-    category : str
-        ``"form"``: a fault of the stretch (pauses the hold timer, shown red); ``"setup"``: the
-        camera or the framing (shown orange).
-    priority : int
-        1 = the most important: its message and prompt win when several warnings are active.
-    message : str
-        The on-screen message (a stretch's rule may word it its own way, see
-        :meth:`Catalogue.message_for`).
-    prompt : str or None
-        The short prompt of the live window, also spoken; None: never spoken.
-    source : str or None
-        Seed citation, ``"NNN: quoted words"`` (several joined by ``"; "``); None for set-up
-        kinds that no seed describes.
-    tone : str or None
-        A sound played when the warning starts (one of :data:`TONES`), or None.
-    """
-
-    kind: str
-    label: str
-    category: str
-    priority: int
-    message: str
-    prompt: str | None = None
-    source: str | None = None
-    tone: str | None = None
-
-    @property
-    def is_form(self) -> bool:
-        """True for a fault of the stretch itself (category ``"form"``)."""
-        return self.category == "form"
-
-    @property
-    def seeds(self) -> tuple[str, ...]:
-        """The seed numbers the citation quotes, e.g. ``("000", "003")``."""
-        return tuple(_SEED.findall(self.source or ""))
 
 
 @dataclass(frozen=True)
@@ -119,12 +101,38 @@ class Rule:
 
 @dataclass(frozen=True)
 class Engaged:
-    """When a person in the stretch's posture counts as *in* the stretch (holding it)."""
+    """One condition of a stretch's position (``[[stretch.ID.position]]``): when a person in
+    the stretch's posture counts as *in* the stretch (see :mod:`formcheck.stretches.position`).
+
+    ``missing`` is what to tell the person when the condition fails ("lean forward from the
+    hips"); ``source`` cites the seed the condition comes from.
+    """
 
     measure: str
     leg: str | None = None
     min: float | None = None
     max: float | None = None
+    missing: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class BounceSpec:
+    """What counts as bouncing (``[bouncing]``): a repeated swing of the hip angle.
+
+    A swing of at least ``min_amplitude_deg`` (half the peak-to-peak, degrees) at a rate from
+    ``min_hz`` to ``max_hz`` (cycles per second), fitted over the last ``window_s`` seconds and
+    explaining at least ``min_fit`` of the angle's variance there, reversing at least
+    ``min_reversals`` times (repeated); ``source`` cites the seed.
+    """
+
+    window_s: float = 2.5
+    min_amplitude_deg: float = 3.5
+    min_hz: float = 1.0
+    max_hz: float = 3.0
+    min_fit: float = 0.45
+    min_reversals: int = 3
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,9 @@ class Catalogue:
     min_hold_s: float
     exit_grace_s: float
     faults: dict[str, FaultKind] = field(default_factory=_fault_kinds_default)
+    #: seconds in the position before a hold can begin (the position is "settled")
+    settle_s: float = 1.0
+    bouncing: BounceSpec = field(default_factory=BounceSpec)
 
     def __getitem__(self, stretch_id: str) -> Stretch:
         return self.stretches[stretch_id]
@@ -188,110 +199,6 @@ class Catalogue:
 
 def _default_data() -> dict[str, Any]:
     return copy.deepcopy(_builtin_data())
-
-
-@functools.cache
-def _builtin_data() -> dict[str, Any]:
-    text = resources.files("formcheck.stretches").joinpath("catalogue.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
-def _text(d: dict[str, Any], key: str, where: str, *, required: bool) -> str | None:
-    value = d.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"'{where}.{key}' must be a non-empty text, found {value!r}")
-    return value
-
-
-def _fault(kind: str, d: dict[str, Any]) -> FaultKind:
-    where = f"fault.{kind}"
-    unknown = set(d) - {"label", "category", "priority", "message", "prompt", "source", "tone"}
-    if unknown:
-        raise ConfigError(f"unknown key '{where}.{sorted(unknown)[0]}'")
-    category = d.get("category")
-    if category not in FAULT_CATEGORIES:
-        raise ConfigError(
-            f"'{where}.category' must be one of {FAULT_CATEGORIES}, found {category!r}"
-        )
-    priority = d.get("priority")
-    if isinstance(priority, bool) or not isinstance(priority, int) or priority < 1:
-        raise ConfigError(f"'{where}.priority' must be a whole number from 1, found {priority!r}")
-    tone = d.get("tone")
-    if tone is not None and tone not in TONES:
-        raise ConfigError(f"'{where}.tone' must be one of {TONES}, found {tone!r}")
-    source = _text(d, "source", where, required=category == "form")
-    if source is not None and not _SEED.match(source):
-        raise ConfigError(
-            f"'{where}.source' must start with a seed number 'NNN:', found {source!r}"
-        )
-    return FaultKind(
-        kind, str(_text(d, "label", where, required=True)), category, priority,
-        str(_text(d, "message", where, required=True)), _text(d, "prompt", where, required=False),
-        source, tone,
-    )  # fmt: skip
-
-
-def parse_fault_kinds(data: dict[str, Any]) -> dict[str, FaultKind]:
-    """The ``[fault.*]`` tables of a catalogue as fault kinds, checked.
-
-    Raises
-    ------
-    ConfigError
-        A table has an unknown key, a category not in :data:`FAULT_CATEGORIES`, a priority that
-        is not a whole number from 1 or that another kind has, a tone not in :data:`TONES`, an
-        empty text, or (a form fault) no seed citation ``"NNN: ..."``.
-    """
-    faults = {kind: _fault(kind, d) for kind, d in data.items()}
-    seen: dict[int, str] = {}
-    for f in faults.values():
-        if f.priority in seen:
-            other = seen[f.priority]
-            raise ConfigError(f"'fault.{f.kind}.priority' {f.priority} is also that of '{other}'")
-        seen[f.priority] = f.kind
-    return faults
-
-
-@functools.cache
-def fault_kinds() -> dict[str, FaultKind]:
-    """Every fault kind of the built-in catalogue, by kind (in the TOML's order; shared: do not
-    modify)."""
-    return parse_fault_kinds(_builtin_data()["fault"])
-
-
-def unknown_fault(kind: str) -> FaultKind:
-    """How a kind that is not in the catalogue is shown (a report from another version): its id
-    as label, category ``"setup"``, after every known kind, never spoken."""
-    label = kind.replace("_", " ").capitalize() or "Unknown"
-    return FaultKind(kind, label, "setup", UNKNOWN_PRIORITY, label)
-
-
-def fault_kind(kind: str) -> FaultKind:
-    """The fault kind ``kind`` of the built-in catalogue (:func:`unknown_fault` if not there)."""
-    return fault_kinds().get(kind) or unknown_fault(kind)
-
-
-def faults_by_priority() -> tuple[FaultKind, ...]:
-    """Every fault kind of the built-in catalogue, the most important first."""
-    return tuple(sorted(fault_kinds().values(), key=lambda f: f.priority))
-
-
-def kinds_of(category: str) -> tuple[str, ...]:
-    """The kinds of one category (``"form"`` or ``"setup"``), the most important first."""
-    if category not in FAULT_CATEGORIES:
-        raise ValueError(f"category must be one of {FAULT_CATEGORIES}, found {category!r}")
-    return tuple(f.kind for f in faults_by_priority() if f.category == category)
-
-
-def most_important(active: Iterable[str]) -> FaultKind | None:
-    """The active warning whose message and prompt win: the lowest priority number (kinds not
-    in the catalogue come last, in the order given); None when nothing is active."""
-    kinds = list(dict.fromkeys(active))
-    if not kinds:
-        return None
-    best = min(kinds, key=lambda k: (fault_kind(k).priority, kinds.index(k)))
-    return fault_kind(best)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
@@ -349,6 +256,69 @@ def _rule(rule_id: str, d: dict[str, Any], where: str, faults: dict[str, FaultKi
     return Rule(rule_id, measure, fault.kind, message, d["source"], leg, lo, hi)
 
 
+#: the measures a position condition can read (pure angles: the synthetic truth uses them too)
+POSITION_MEASURES = (
+    "knee_extension_deg",
+    "hip_angle_deg",
+    "leg_raise_deg",
+    "trunk_inclination_deg",
+    "legs_angle_deg",
+)
+
+
+def _position(raw: Any, where: str) -> tuple[Engaged, ...]:
+    """The ``[[stretch.ID.position]]`` conditions, checked."""
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"'{where}' must be a non-empty list of conditions, found {raw!r}")
+    out = []
+    for i, e in enumerate(raw):
+        at = f"{where}[{i}]"
+        if not isinstance(e, dict):
+            raise ConfigError(f"'{at}' must be a table, found {e!r}")
+        unknown = set(e) - {"measure", "leg", "min", "max", "missing", "source"}
+        if unknown:
+            raise ConfigError(f"unknown key '{at}.{sorted(unknown)[0]}'")
+        if e.get("measure") not in POSITION_MEASURES:
+            raise ConfigError(
+                f"'{at}.measure' must be one of {POSITION_MEASURES}, found {e.get('measure')!r}"
+            )
+        if e["measure"] in PER_LEG and e.get("leg") not in ("working", "other"):
+            raise ConfigError(f"'{at}.leg' must be 'working' or 'other', found {e.get('leg')!r}")
+        src = str(_text(e, "source", at, required=True))
+        if not _SEED.match(src):
+            raise ConfigError(f"'{at}.source' must start with a seed number 'NNN:', found {src!r}")
+        out.append(
+            Engaged(
+                e["measure"],
+                e.get("leg"),
+                _num(e, "min", at),
+                _num(e, "max", at),
+                str(_text(e, "missing", at, required=True)),
+                src,
+            )
+        )
+    return tuple(out)
+
+
+def _bounce_spec(d: dict[str, Any]) -> BounceSpec:
+    where = "bouncing"
+    vals = {}
+    for key in ("window_s", "min_amplitude_deg", "min_hz", "max_hz", "min_fit"):
+        v = _num(d, key, where)
+        if v is None or v <= 0:
+            raise ConfigError(f"'{where}.{key}' must be a number above 0, found {d.get(key)!r}")
+        vals[key] = v
+    if vals["min_hz"] >= vals["max_hz"]:
+        raise ConfigError(f"'{where}': min_hz ({vals['min_hz']}) must be below max_hz")
+    if vals["window_s"] * vals["min_hz"] < 1.0:
+        raise ConfigError(f"'{where}': window_s must hold at least one cycle at min_hz")
+    rev = d.get("min_reversals")
+    if isinstance(rev, bool) or not isinstance(rev, int) or rev < 1:
+        raise ConfigError(f"'{where}.min_reversals' must be a whole number from 1, found {rev!r}")
+    src = str(_text(d, "source", where, required=True))
+    return BounceSpec(**vals, min_reversals=rev, source=src)
+
+
 def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
     """Load the built-in catalogue, with ``overrides`` (same shape as the TOML) applied."""
     data = _default_data()
@@ -366,11 +336,7 @@ def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
         if sid not in STRETCH_IDS:
             raise ConfigError(f"unknown stretch id '{sid}' (known: {', '.join(STRETCH_IDS)})")
         where = f"stretch.{sid}"
-        raw = s["engaged"] if isinstance(s["engaged"], list) else [s["engaged"]]
-        engaged = tuple(
-            Engaged(e["measure"], e.get("leg"), _num(e, "min", where), _num(e, "max", where))
-            for e in raw
-        )
+        engaged = _position(s.get("position"), f"{where}.position")
         target = _num(s, "hold_target_s", where) or float(defaults["hold_target_s"])
         if target <= 0:
             raise ConfigError(f"'{where}.hold_target_s' must be above 0, found {target}")
@@ -384,11 +350,12 @@ def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
     common = tuple(
         _rule(rid, r, f"common.rules.{rid}", faults) for rid, r in data["common"]["rules"].items()
     )
-    for key in ("min_hold_s", "exit_grace_s", "hold_start_s"):
+    for key in ("min_hold_s", "exit_grace_s", "hold_start_s", "settle_s"):
         if float(defaults[key]) < 0:
             raise ConfigError(f"'defaults.{key}' must be 0 or more, found {defaults[key]}")
     return Catalogue(
         stretches, common, float(defaults["hold_target_s"]), float(defaults["hold_start_s"]),
         int(defaults["reps_per_side"]), int(defaults["sessions_per_day"]),
         float(defaults["min_hold_s"]), float(defaults["exit_grace_s"]), faults,
+        float(defaults["settle_s"]), _bounce_spec(data["bouncing"]),
     )  # fmt: skip

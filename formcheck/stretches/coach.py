@@ -1,9 +1,10 @@
 """The coach: turning one frame's measures into coaching (:class:`Verdict`).
 
 :class:`Coach` ties the pieces together, once a frame: recognition (which stretch, which leg;
-:mod:`formcheck.stretches.recognize`), the back judge (:mod:`formcheck.metrics.lumbar`), the
-stretch's form rules and the warnings debouncer (:mod:`formcheck.stretches.rules`) and the hold
-timer (:mod:`formcheck.stretches.timer`). Its public surface is ``update(metrics, mask) ->
+:mod:`formcheck.stretches.recognize`), the stretch's position (in it, settled, or what is
+missing; :mod:`formcheck.stretches.position`), the back judge (:mod:`formcheck.metrics.lumbar`),
+the stretch's form rules and the warnings debouncer (:mod:`formcheck.stretches.rules`) and the
+hold timer (:mod:`formcheck.stretches.timer`). Its public surface is ``update(metrics, mask) ->
 Verdict``, ``finish() -> (holds, warnings)``, and for live sessions :meth:`Coach.end_hold`,
 :meth:`Coach.force_side` and :attr:`Coach.warnings_started`.
 """
@@ -23,12 +24,12 @@ from formcheck.metrics.lumbar import (
 )
 from formcheck.metrics.measures import SIDES, FrameMetrics
 from formcheck.stretches.catalogue import Catalogue, Rule, faults_by_priority, load_catalogue
+from formcheck.stretches.position import angles_of, position_check
 from formcheck.stretches.recognize import LabelSmoother, RecognizeOptions, layout, recognize_frame
 from formcheck.stretches.rules import (
     BounceDetector,
     WarningDebouncer,
     WarningInterval,
-    engaged_state,
     form_faults,
     leg_value,
 )
@@ -68,6 +69,21 @@ class Verdict:
         The hold timer after this frame.
     prompt : str or None
         The one message to show now (the most important active warning's).
+    reason : str or None
+        Why this frame is not valid (None when it is): the most important active form fault's
+        kind, or one of :data:`REASONS` ("not_in_position" with ``missing`` saying what).
+    missing : tuple of str
+        What the stretch's position lacks in this frame, in the catalogue's words ("lean
+        forward from the hips"); empty when in position or no stretch is recognised.
+    back_judged : bool
+        The back was judged in this frame (a side view, a posture where the back is read, a
+        segmentation mask, and a lumbar flexion measured on it).
+    stretch_confidence : float
+        Recognition's confidence in this frame, 0-1 (NaN: nobody or no trunk seen); below the
+        catalogue's ``min_confidence`` no stretch is recognised (:mod:`.recognize`).
+    recognition_note : str or None
+        Why no stretch was recognised ("no stretch recognised: standing upright: ..."), or what
+        the view cannot tell ("turn side-on to the camera: ..."); None otherwise.
     """
 
     t_s: float
@@ -86,6 +102,20 @@ class Verdict:
     valid: bool
     hold: HoldState
     prompt: str | None  # the one message to show now
+    reason: str | None = None  # why not valid: a form fault kind or one of REASONS
+    missing: tuple[str, ...] = ()  # what the position lacks ("lean forward from the hips")
+    back_judged: bool = False
+    stretch_confidence: float = math.nan
+    recognition_note: str | None = None
+
+
+#: the reasons a frame is not valid besides a form fault (the frames' ``reason``)
+REASONS = {
+    "no_person": "nobody in view",
+    "no_stretch": "no stretch recognised",
+    "not_in_position": "not in position yet",
+    "settling": "settling into the position",
+}
 
 
 #: which warning's message wins when several are active (first = most important; the catalogue's)
@@ -123,6 +153,9 @@ class Coach:
     hold_target_s : float, optional
         One hold target for every stretch, seconds (a guided plan's); default: each stretch's
         own target from the catalogue.
+    photo : bool
+        Judge each frame on its own (a photo): every fault seen in the frame is a warning at
+        once (no debounce), and there is no hold timer.
     """
 
     def __init__(
@@ -132,13 +165,16 @@ class Coach:
         calibration: LumbarCalibration | None = None,
         *,
         hold_target_s: float | None = None,
+        photo: bool = False,
     ) -> None:
         self.catalogue = catalogue or load_catalogue()
         self.options = options or CoachOptions()
+        self.photo = photo
         self.judge = BackRoundingJudge(calibration)
         self.labels = LabelSmoother(window_s=0.6, hold_s=0.3)
-        self.bounce = BounceDetector()
-        self._warnings = WarningDebouncer(self.options.warn_on_s, self.options.warn_off_s)
+        self.bounce = BounceDetector(self.catalogue.bouncing)
+        on_s, off_s = (0.0, 0.0) if photo else (self.options.warn_on_s, self.options.warn_off_s)
+        self._warnings = WarningDebouncer(on_s, off_s)
         targets = {sid: s.hold_target_s for sid, s in self.catalogue.stretches.items()}
         if hold_target_s is not None:
             targets = {sid: float(hold_target_s) for sid in targets}
@@ -147,6 +183,8 @@ class Coach:
             min_hold_s=self.catalogue.min_hold_s,
             exit_grace_s=self.catalogue.exit_grace_s,
         )
+        self._pos_key: tuple[str, str | None] | None = None  # the position being settled into
+        self._pos_since = 0.0
         self._no_person_since: float | None = None
         self._last_t = 0.0
         self._engaged_last = False
@@ -172,7 +210,7 @@ class Coach:
         t = m.t_s
         self._last_t = t
         o = self.options
-        rec = recognize_frame(m, o.recognize)
+        rec = recognize_frame(m, o.recognize, stretch=o.stretch)
         label = self.labels.update(t, (rec.stretch, rec.side, rec.posture) if m.person else None)
         stretch, side, posture = label if isinstance(label, tuple) else (None, None, None)
         if o.stretch is not None and m.person:
@@ -198,12 +236,16 @@ class Coach:
         back = self.judge.update(t, flex, judgeable, posture)
 
         engaged = False
+        settling = False
         far_leg = False
         faults: dict[str, str] = {}
         bouncing = False
+        missing: tuple[str, ...] = ()
         if stretch is not None:
-            s = self.catalogue[stretch]
-            state = engaged_state(s.engaged, m, side, lay)
+            # the stretch's position: the one definition (stretches/position.py)
+            pos = position_check(stretch, side, angles_of(m), self.catalogue)
+            missing = pos.missing
+            state = None if (pos.unknown and not pos.missing) else pos.in_position
             if state is None:
                 # a joint hidden for a moment (a rounding back hides the far knee, say) keeps
                 # the last known state for up to engaged_memory_s
@@ -229,7 +271,17 @@ class Coach:
                 and m.near_side in SIDES
                 and side != m.near_side
             )
-            if engaged:
+            # settled: in this position without a break for settle_s (or within a hold): only
+            # then is the form judged and can a hold begin; until then the frame is "settling"
+            key = (stretch, side) if engaged else None
+            if key != self._pos_key:
+                self._pos_key, self._pos_since = key, t
+            settling = engaged and not (
+                self.photo
+                or self._timer.holding(stretch, side)
+                or t - self._pos_since >= self.catalogue.settle_s - 1e-9
+            )
+            if engaged and not settling:
                 faults = form_faults(
                     self.catalogue,
                     stretch,
@@ -244,7 +296,7 @@ class Coach:
         if not m.person:
             if self._no_person_since is None:
                 self._no_person_since = t
-            if t - self._no_person_since >= o.no_person_s:
+            if t - self._no_person_since >= (0.0 if self.photo else o.no_person_s):
                 faults["no_person"] = SITUATION_MESSAGES["no_person"]
         else:
             self._no_person_since = None
@@ -258,8 +310,19 @@ class Coach:
                 faults["several_people"] = SITUATION_MESSAGES["several_people"]
         active = self._warnings.update(t, faults)
         form = {f for f in active if f not in SITUATION_MESSAGES}
-        valid = bool(engaged and not form)
-        hold = self._timer.update(t, stretch if engaged else None, side, engaged, valid, form)
+        if self.photo:  # one frame: judged on its own, no hold
+            hold = HoldState(False)
+            valid = bool(engaged and not form)
+        else:
+            # a hold begins only on a frame without any form fault (not only a warning: the
+            # debounce must not let a held fault start it); once begun, warnings pause it
+            raw_form = any(k not in SITUATION_MESSAGES for k in faults)
+            ok = bool(engaged and not settling and not form)
+            ok = ok and (self._timer.holding(stretch, side) or not raw_form)
+            hold = self._timer.update(t, stretch if engaged else None, side, engaged, ok, form)
+            valid = bool(ok and hold.active)
+        seen = form | {k for k in faults if k not in SITUATION_MESSAGES}
+        reason = None if valid else self._reason(m.person, stretch, engaged, seen, settling)
         prompt = None
         for kind in PROMPT_PRIORITY:
             if kind in active:
@@ -287,7 +350,26 @@ class Coach:
             valid=valid,
             hold=hold,
             prompt=prompt,
+            reason=reason,
+            missing=missing if stretch is not None and not engaged else (),
+            back_judged=bool(judgeable and math.isfinite(flex)),
+            stretch_confidence=rec.confidence,
+            recognition_note=(rec.reason or rec.note) if o.stretch is None else None,
         )
+
+    def _reason(
+        self, person: bool, stretch: str | None, engaged: bool, form: set[str], settling: bool
+    ) -> str:
+        """Why a frame is not valid: the most important form fault, or one of REASONS."""
+        if not person:
+            return "no_person"
+        if stretch is None:
+            return "no_stretch"
+        if not engaged:
+            return "not_in_position"
+        if form:
+            return min(form, key=lambda k: (self.catalogue.fault_kind(k).priority, k))
+        return "settling"  # in position, form fine, the hold not begun yet
 
     def finish(self) -> tuple[list[Hold], list[WarningInterval]]:
         """Close open holds and warnings; returns (holds, warnings)."""

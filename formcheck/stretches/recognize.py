@@ -1,45 +1,310 @@
 """Which stretch is being done, and with which leg, from the pose alone.
 
-Recognition reads the body's layout. Heights come from MediaPipe's 3D world landmarks (metres,
-y down; they do not shrink when a body part points at the camera), falling back to the image
-(a level camera is assumed: image y is vertical). All heights are in torso lengths.
+Recognition reads the view-independent cues of :mod:`formcheck.stretches.cues` (heights above
+the floor line, the trunk's inclination, where each foot is, which leg is straight and reaching
+out, where the hands are; lengths in torso lengths) and scores every stretch against its
+conditions in the catalogue (``[recognition]`` in ``catalogue.toml``, each with its derivation).
+A condition is soft: a cue on its threshold scores 0.5, ``soft`` inside it 1, ``soft`` outside
+it 0. A stretch scores its weakest condition; the frame's **confidence** is the best stretch's
+score, and below ``min_confidence`` recognition **abstains**: no stretch, and the failed
+condition says why ("standing upright: not folding forward"). A plank, a squat, a lunge, a twist
+or standing upright are not stretches.
 
-- the floor line is the lowest visible point of the body (feet, hips, shoulders);
-- a trunk lying near the floor and pointing away from the legs is lying (``supine_*``);
-- otherwise the hips' height above the floor tells standing (>= ``standing_min``) from sitting
-  on a chair (>= ``chair_min``) from sitting on the floor (``seated_floor``);
-- standing with one ankle well above the other is ``standing_support``, else ``standing_fold``;
-- lying with a raised leg and the hands up on it (hands behind the knee, a towel or strap) is
-  ``supine_raise``; with the arms resting on the floor it is ``supine_wall``.
+The working leg is picked per stretch (``[recognition.side_by]``): the foot on the support, the
+straighter leg reaching out, the raised leg. Where the camera's view cannot tell it (a front view,
+where the legs differ only in depth) the frame carries a note asking the person to turn side-on.
 
-The working leg is the raised / forward / straighter one (see each branch). Per-frame labels
-are made steady by :class:`LabelSmoother` (a label must win for ``hold_s`` seconds before it
-replaces the current one), so a stretch is not re-recognised on every jitter.
+Per-frame labels are made steady by :class:`LabelSmoother` (a label must win for ``hold_s``
+seconds before it replaces the current one), so a stretch is not re-recognised on every jitter.
+:class:`Layout` (:func:`layout`) keeps the posture features the form rules read.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import tomllib
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.metrics import geometry as g
 from formcheck.metrics.measures import SIDES, FrameMetrics
+from formcheck.stretches.cues import CUE_NAMES, Cues, image_cues, measure_cues
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One soft condition of a stretch: ``cue`` (for ``leg``) within ``[min, max]``."""
+
+    cue: str
+    leg: str | None  # None | "working" | "other" | "each"
+    min: float | None
+    max: float | None
+    soft: float
+    why: str
+
+    def score(self, cues: Cues, side: str | None, unknown: float = 0.6) -> float:
+        """0..1: 0.5 on the threshold, 1 ``soft`` inside, 0 ``soft`` outside; ``unknown`` when
+        the cue cannot be measured."""
+        if self.leg is None:
+            return _soft(cues.value(self.cue), self.min, self.max, self.soft, unknown)
+        if self.leg == "each" or side not in SIDES:
+            legs: tuple[int, ...] = (0, 1)
+        else:
+            k = SIDES.index(str(side))
+            legs = (k,) if self.leg == "working" else (1 - k,)
+        return min(
+            _soft(cues.value(self.cue, k), self.min, self.max, self.soft, unknown) for k in legs
+        )
+
+
+def _soft(v: float, lo: float | None, hi: float | None, soft: float, unknown: float) -> float:
+    if not math.isfinite(v):
+        return unknown
+    s = 1.0
+    if lo is not None:
+        s = min(s, 0.5 + (v - lo) / (2 * soft))
+    if hi is not None:
+        s = min(s, 0.5 + (hi - v) / (2 * soft))
+    return float(min(1.0, max(0.0, s)))
+
+
+@dataclass(frozen=True)
+class RecognitionRules:
+    """The ``[recognition]`` table of the catalogue (see its comments for the derivations)."""
+
+    min_confidence: float
+    unknown: float
+    side_margin_soft: float
+    view_note: str
+    ambiguous_note: str
+    side_by: dict[str, str]
+    both_legs_knee_deg: float
+    both_legs_reach: float
+    one_or_both: frozenset[str]  # stretches done with one leg or both (catalogue ``sides``)
+    postures: dict[str, str]
+    stretches: dict[str, tuple[Condition, ...]]
+
+
+@functools.cache
+def recognition_rules() -> RecognitionRules:
+    """The built-in recognition rules (shared: do not modify)."""
+    text = resources.files("formcheck.stretches").joinpath("catalogue.toml").read_text("utf-8")
+    return parse_rules(tomllib.loads(text))
+
+
+def parse_rules(data: dict[str, Any]) -> RecognitionRules:
+    """Recognition rules from a whole catalogue's data; raises ``ValueError`` naming a bad key."""
+    r = data["recognition"]
+    stretches: dict[str, tuple[Condition, ...]] = {}
+    for sid, conds in r["stretch"].items():
+        if sid not in data["stretch"]:
+            raise ValueError(f"recognition.stretch.{sid}: not a stretch of the catalogue")
+        out = []
+        for i, c in enumerate(conds):
+            where = f"recognition.stretch.{sid}[{i}]"
+            if c.get("cue") not in CUE_NAMES:
+                raise ValueError(f"{where}.cue must be one of {sorted(CUE_NAMES)}")
+            if c.get("leg") not in (None, "working", "other", "each"):
+                raise ValueError(f"{where}.leg must be working, other or each")
+            if "min" not in c and "max" not in c or float(c.get("soft", 0)) <= 0:
+                raise ValueError(f"{where} needs min and/or max and a soft above 0")
+            out.append(
+                Condition(
+                    c["cue"], c.get("leg"), c.get("min"), c.get("max"), float(c["soft"]), c["why"]
+                )
+            )
+        stretches[sid] = tuple(out)
+    side_by = {k: v for k, v in r["side_by"].items() if isinstance(v, str)}
+    for sid, how in side_by.items():
+        if how not in _SIDE_BY:
+            raise ValueError(f"recognition.side_by.{sid} must be one of {sorted(_SIDE_BY)}")
+    postures = {sid: str(s["posture"]) for sid, s in data["stretch"].items()}
+    return RecognitionRules(
+        float(r["min_confidence"]), float(r["unknown"]), float(r["side_margin_soft"]),
+        str(r["view_note"]), str(r["ambiguous_note"]), side_by,
+        float(r["side_by"]["both_legs_knee_deg"]), float(r["side_by"]["both_legs_reach"]),
+        frozenset(sid for sid, s in data["stretch"].items() if s["sides"] == "one_or_both"),
+        postures, stretches,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class RecognizeOptions:
-    standing_min: float = 1.5  # hips above the floor, torso lengths: standing above this
-    chair_min: float = 0.85  # chair sitting between this and standing_min; floor below
-    lying_trunk_min_deg: float = 60.0  # lying: trunk inclination at least this
-    lying_shoulder_max: float = 0.6  # lying: shoulders at most this high above the floor
-    support_ankle_diff: float = 0.45  # ankle height difference (torso lengths) for a support
-    raised_leg_min_deg: float = 25.0  # lying: a leg raised above this is being stretched
-    hands_up_min: float = 0.35  # lying: wrists this high (torso lengths) hold the leg
-    one_leg_knee_diff_deg: float = 30.0  # seated floor: one leg bent this much more = one-leg
+    """Settings of recognition (``[recognize]`` in the settings file)."""
+
+    # abstain below this confidence (default: the catalogue's min_confidence)
+    min_confidence: float = field(default_factory=lambda: recognition_rules().min_confidence)
+    view_notes: bool = True  # say when the view cannot tell the working leg or the stretch
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """One frame's recognition.
+
+    Attributes
+    ----------
+    stretch : str or None
+        The stretch id; None: no stretch recognised (abstained, see ``reason``).
+    side : str or None
+        ``"left"`` | ``"right"`` | ``"both"`` | None.
+    posture : str or None
+        standing | chair_sitting | floor_sitting | lying | None.
+    confidence : float
+        0..1: how clearly the best stretch's conditions hold (NaN: nobody, or no trunk seen).
+    reason : str or None
+        Why no stretch was recognised (None when one was).
+    note : str or None
+        What the view cannot tell ("turn side-on to the camera: ..."), None when it can.
+    """
+
+    stretch: str | None
+    side: str | None
+    posture: str | None
+    confidence: float = math.nan
+    reason: str | None = None
+    note: str | None = None
+
+
+def _side_margin(how: str, c: Cues) -> float:
+    """> 0: left works, < 0: right, in units that 1 is a clear margin (NaN: not measurable)."""
+    if how == "higher_foot":
+        return float(c.foot_height[0] - c.foot_height[1]) / 0.2
+    if how == "higher_leg":
+        return float(c.leg_elev_deg[0] - c.leg_elev_deg[1]) / 20.0
+    if how == "straight_reach":
+        terms = [
+            (c.knee_ext_deg[0] - c.knee_ext_deg[1]) / 30.0,
+            (c.reach[0] - c.reach[1]) / 0.4,
+        ]
+        ok = [float(t) for t in terms if math.isfinite(t)]
+        return sum(ok) if ok else math.nan
+    return math.nan
+
+
+_SIDE_BY = ("higher_foot", "straight_reach", "higher_leg", "both")
+
+
+def _pick_side(sid: str, c: Cues, rules: RecognitionRules) -> tuple[str | None, float]:
+    how = rules.side_by.get(sid, "both")
+    if how == "both":
+        return "both", math.inf
+    margin = _side_margin(how, c)
+    if sid in rules.one_or_both:
+        # legs alike (as straight, reaching as far): both legs work
+        dk = abs(float(c.knee_ext_deg[0] - c.knee_ext_deg[1]))
+        dr = abs(float(c.reach[0] - c.reach[1]))
+        if not (dk >= rules.both_legs_knee_deg or dr >= rules.both_legs_reach):
+            return "both", math.inf
+    if not math.isfinite(margin):
+        return None, math.nan
+    return ("left" if margin > 0 else "right"), abs(margin)
+
+
+def score_stretches(c: Cues, rules: RecognitionRules) -> dict[str, tuple[float, str | None, str]]:
+    """Every stretch's score: ``{id: (score 0..1, working leg, why of the weakest condition)}``.
+
+    When the working leg cannot be picked (one leg unseen), both are tried and the one whose
+    conditions are measured, not unknown, wins a tie (a hidden leg is no evidence of a stretch).
+    """
+    return {sid: v[:3] for sid, v in _scored(c, rules).items()}
+
+
+_Scored = tuple[float, str | None, str, int, float]  # score, side, why, unknowns, mean score
+
+
+def _scored(c: Cues, rules: RecognitionRules) -> dict[str, _Scored]:
+    out: dict[str, _Scored] = {}
+    for sid, conds in rules.stretches.items():
+        side, _ = _pick_side(sid, c, rules)
+        sides = [side] if side is not None else ["left", "right"]
+        best: _Scored = (-1.0, None, "", 0, 0.0)
+        for s in sides:
+            scored = [(cond.score(c, s, rules.unknown), cond.why) for cond in conds]
+            low = min(scored, key=lambda x: x[0])
+            unknown = sum(1 for cond in conds if not _measured(cond, c, s))
+            mean = sum(x[0] for x in scored) / len(scored)
+            cand: _Scored = (low[0], s, low[1], unknown, mean)
+            if _rank(cand) > _rank(best):
+                best = cand
+        out[sid] = best
+    return out
+
+
+def _rank(s: _Scored) -> tuple[float, int, float]:
+    """Best first: the weakest condition, then fewer unknown cues, then the mean score (so a
+    frame that fits no stretch is told which one it came nearest to, and why not)."""
+    return (s[0], -s[3], s[4])
+
+
+def _measured(cond: Condition, c: Cues, side: str | None) -> bool:
+    if cond.leg is None:
+        return math.isfinite(c.value(cond.cue))
+    if cond.leg == "each" or side not in SIDES:
+        return all(math.isfinite(c.value(cond.cue, k)) for k in (0, 1))
+    k = SIDES.index(str(side))
+    return math.isfinite(c.value(cond.cue, k if cond.leg == "working" else 1 - k))
+
+
+def _coarse_posture(c: Cues) -> str | None:
+    if c.hip_height >= 1.4:
+        return "standing"
+    if c.hip_height <= 0.6 and c.recline_deg >= 60:
+        return "lying"
+    if c.hip_height <= 0.55:
+        return "floor_sitting"
+    return "chair_sitting" if math.isfinite(c.hip_height) else None
+
+
+def recognize_frame(
+    m: FrameMetrics, opts: RecognizeOptions | None = None, *, stretch: str | None = None
+) -> Recognition:
+    """Recognise the stretch and working leg in one frame (no smoothing over time).
+
+    ``stretch`` (a stretch the person said they do): only its working leg is recognised, and
+    recognition does not abstain (the confidence still says how well the pose fits it).
+    """
+    o = opts or RecognizeOptions()
+    rules = recognition_rules()
+    if not m.person:
+        return Recognition(None, None, None)
+    c = measure_cues(m)
+    if c is None:
+        return Recognition(None, None, None, reason="no stretch recognised: the trunk is not seen")
+    if not math.isfinite(c.hip_height):
+        why = "no stretch recognised: the feet are not in the picture (step back)"
+        return Recognition(None, None, None, reason=why)
+    scores = _scored(c, rules)
+    if stretch in scores:
+        conf, side = scores[str(stretch)][:2]
+        return Recognition(stretch, side, rules.postures.get(str(stretch)), conf)
+    ranked = sorted(scores, key=lambda s: _rank(scores[s]), reverse=True)
+    best = ranked[0]
+    conf, side, why = scores[best][:3]
+    threshold = o.min_confidence
+    if conf < threshold:
+        return Recognition(None, None, _coarse_posture(c), conf, f"no stretch recognised: {why}")
+    note = None
+    if o.view_notes and m.view in ("front", "oblique"):
+        second = ranked[1]
+        if scores[second][0] >= threshold and conf - scores[second][0] < 0.1:
+            note = rules.ambiguous_note.format(a=best, b=second)
+        elif m.view == "front" and side in SIDES:
+            flat = image_cues(m)
+            how = rules.side_by.get(best, "both")
+            margin = _side_margin(how, flat) if flat is not None else math.nan
+            told = math.isfinite(margin) and abs(margin) >= rules.side_margin_soft
+            if not told or (margin > 0) != (side == "left"):
+                note = rules.view_note
+    return Recognition(best, side, rules.postures.get(best), conf, None, note)
+
+
+# -- the posture features the form rules read ---------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -54,103 +319,17 @@ class Layout:
     folds_toward_feet: bool  # shoulders are on the feet's side of the hips
 
 
-@dataclass(frozen=True)
-class Recognition:
-    stretch: str | None
-    side: str | None  # "left" | "right" | "both" | None
-    posture: str | None  # standing | chair_sitting | floor_sitting | lying | None
-
-
 def layout(m: FrameMetrics) -> Layout | None:
     """The posture features of a frame, or None when the trunk is not visible."""
-    lay = _layout_from(m.world, m.xy, m.world)
-    if lay is None:
-        lay = _layout_from(m.xy, m.xy, None)
-    return lay
-
-
-_FLOOR_POINTS = [11, 12, 23, 24, 27, 28, 29, 30, 31, 32]
-
-
-def _layout_from(
-    p: NDArray[np.float64], xy: NDArray[np.float64], world: NDArray[np.float64] | None
-) -> Layout | None:
-    """Layout from points ``p`` (world metres or image pixels, y down in both)."""
-    sm = _mid(p[g.LEFT_SHOULDER], p[g.RIGHT_SHOULDER])
-    hm = _mid(p[g.LEFT_HIP], p[g.RIGHT_HIP])
-    if not (np.isfinite(sm).all() and np.isfinite(hm).all()):
+    c = measure_cues(m)
+    if c is None:
         return None
-    torso = float(np.linalg.norm(sm - hm))
-    if torso <= 1e-6:
-        return None
-    pts = p[_FLOOR_POINTS]
-    ys = pts[np.isfinite(pts).all(axis=1), 1]
-    floor_y = float(ys.max())
-    ankles = np.array(
-        [(floor_y - p[a, 1]) / torso for a in (g.LEFT_ANKLE, g.RIGHT_ANKLE)], dtype=float
-    )
-    wrists = p[[g.LEFT_WRIST, g.RIGHT_WRIST], 1]
-    wrist_h = math.nan
-    if np.isfinite(wrists).any():
-        wrist_h = float(np.nanmax((floor_y - wrists) / torso))
-    # which way the head points relative to the legs: from the image (a side view shows it)
-    s2 = _mid(xy[g.LEFT_SHOULDER], xy[g.RIGHT_SHOULDER])
-    h2 = _mid(xy[g.LEFT_HIP], xy[g.RIGHT_HIP])
-    am = np.nanmean(xy[[g.LEFT_ANKLE, g.RIGHT_ANKLE]], axis=0)
-    toward = bool(
-        np.isfinite(am).all() and np.isfinite(s2).all() and (s2[0] - h2[0]) * (am[0] - h2[0]) > 0
-    )
-    return Layout(
-        torso, (floor_y - hm[1]) / torso, (floor_y - sm[1]) / torso, ankles, wrist_h, toward
-    )
-
-
-def _mid(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    if np.isfinite(a).all() and np.isfinite(b).all():
-        return (a + b) / 2
-    return a if np.isfinite(a).all() else b
-
-
-def _argmax_side(values: NDArray[np.float64]) -> str | None:
-    if not np.isfinite(values).any():
-        return None
-    return SIDES[int(np.nanargmax(values))]
-
-
-def recognize_frame(m: FrameMetrics, opts: RecognizeOptions | None = None) -> Recognition:
-    """Recognise the stretch and working leg in one frame (no smoothing over time)."""
-    o = opts or RecognizeOptions()
-    if not m.person:
-        return Recognition(None, None, None)
-    lay = layout(m)
-    if lay is None or not math.isfinite(lay.hip_height):
-        return Recognition(None, None, None)
-    trunk = m.trunk_inclination_deg
-    lying = (
-        math.isfinite(trunk)
-        and trunk >= o.lying_trunk_min_deg
-        and not lay.folds_toward_feet
-        and lay.shoulder_height <= o.lying_shoulder_max
-    )
-    if lying:
-        raise_ = m.leg_raise_deg
-        side = _argmax_side(raise_)
-        if side is None or float(np.nanmax(raise_)) < o.raised_leg_min_deg:
-            return Recognition(None, None, "lying")
-        hands_up = math.isfinite(lay.wrist_height) and lay.wrist_height >= o.hands_up_min
-        return Recognition("supine_raise" if hands_up else "supine_wall", side, "lying")
-    if lay.hip_height >= o.standing_min:
-        diff = lay.ankle_height[0] - lay.ankle_height[1]
-        if np.isfinite(diff) and abs(diff) >= o.support_ankle_diff:
-            return Recognition("standing_support", "left" if diff > 0 else "right", "standing")
-        return Recognition("standing_fold", "both", "standing")
-    if lay.hip_height >= o.chair_min:
-        # the outstretched leg: the straighter knee
-        return Recognition("seated_chair", _argmax_side(m.knee_extension_deg), "chair_sitting")
-    knees = m.knee_extension_deg
-    if np.isfinite(knees).all() and abs(knees[0] - knees[1]) >= o.one_leg_knee_diff_deg:
-        return Recognition("seated_floor", _argmax_side(knees), "floor_sitting")
-    return Recognition("seated_floor", "both", "floor_sitting")
+    sm = (m.xy[g.LEFT_SHOULDER] + m.xy[g.RIGHT_SHOULDER]) / 2
+    hm = (m.xy[g.LEFT_HIP] + m.xy[g.RIGHT_HIP]) / 2
+    torso_px = float(np.linalg.norm(sm - hm))
+    ankles = np.array([c.foot_height[0], c.foot_height[1]], dtype=float)
+    toward = math.isfinite(c.head_toward_feet) and c.head_toward_feet > 0
+    return Layout(torso_px, c.hip_height, c.shoulder_height, ankles, c.wrist_height, toward)
 
 
 class LabelSmoother:

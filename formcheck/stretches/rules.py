@@ -3,10 +3,10 @@ per-frame faults into steady warnings.
 
 - :func:`leg_value` and :func:`rule_measure` read the measure a rule names on the working (or
   the other) leg; :func:`outside` says whether a value breaks a rule's limits;
-  :func:`engaged_state` whether the person is in the stretch; :func:`form_faults` checks all
-  of a stretch's rules on one frame.
-- :class:`BounceDetector` finds oscillation of the hip angle during a hold (seed 004: never
-  bounce).
+  :func:`form_faults` checks all of a stretch's rules on one frame (whether the person is in
+  the stretch at all is :mod:`formcheck.stretches.position`'s).
+- :class:`BounceDetector` finds a repeated swing of the hip angle during a hold (seed 004:
+  never bounce), of an amplitude and rate in degrees and hertz (the catalogue's ``[bouncing]``).
 - :class:`WarningDebouncer` turns per-frame faults into warnings that start after a fault has
   lasted ``on_s`` and end after it has been gone ``off_s`` (no flicker), recording intervals.
 
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.metrics.measures import SIDES, FrameMetrics
-from formcheck.stretches.catalogue import Catalogue, Engaged
+from formcheck.stretches.catalogue import BounceSpec, Catalogue
 from formcheck.stretches.recognize import Layout
 
 #: the per-leg measures of :class:`FrameMetrics` a rule can name
@@ -101,21 +101,6 @@ def outside(value: float | bool | None, lo: float | None, hi: float | None) -> b
     return (lo is not None and value < lo) or (hi is not None and value > hi)
 
 
-def engaged_state(
-    conds: tuple[Engaged, ...], m: FrameMetrics, side: str | None, lay: Layout | None
-) -> bool | None:
-    """Whether the person is in the stretch: True / False, or None when a condition cannot be
-    measured in this frame."""
-    unknown = False
-    for e in conds:
-        v = rule_measure(e.measure, m, side, e.leg, lay, None, False)
-        if not isinstance(v, float) or not math.isfinite(v):
-            unknown = True
-        elif outside(v, e.min, e.max):
-            return False
-    return None if unknown else True
-
-
 def form_faults(
     catalogue: Catalogue,
     stretch: str,
@@ -143,61 +128,108 @@ def form_faults(
 
 
 class BounceDetector:
-    """Detects bouncing: oscillation of a signal (the hip angle) within a sliding window.
+    """Detects bouncing: a repeated swing of a signal (the hip angle), not its jitter.
 
-    Bouncing = at least ``min_reversals`` direction changes of the signal, each swing at least
-    ``min_swing_deg``, within ``window_s`` seconds. ``update(t_s, x) ->
-    bool``; NaN samples are skipped.
+    Over the last ``spec.window_s`` seconds the signal, less a quadratic drift (a slow lean is
+    not a bounce), is fitted with a sine at each rate from ``spec.min_hz`` to ``spec.max_hz``
+    (steps of 0.05 Hz). Bouncing = the best sine swings at least ``spec.min_amplitude_deg``
+    each way and explains at least ``spec.min_fit`` of the drift-free variance, and the
+    drift-free signal reverses at least ``spec.min_reversals`` times by 3/4 of the smallest
+    peak-to-peak swing (repeated: one dip and back is not bouncing). Times come from
+    the frame timestamps, so the verdict does not depend on the frame rate; landmark jitter
+    spreads over every rate and fits no sine of a few degrees. ``update(t_s, x) -> bool``; NaN
+    samples are skipped; ``reset()`` forgets. :attr:`amplitude_deg` and :attr:`rate_hz` hold
+    the last fit.
     """
 
-    def __init__(
-        self, window_s: float = 2.5, min_swing_deg: float = 4.0, min_reversals: int = 3
-    ) -> None:
-        self.window_s = window_s
-        self.min_swing_deg = min_swing_deg
-        self.min_reversals = min_reversals
+    def __init__(self, spec: BounceSpec | None = None) -> None:
+        self.spec = spec or BounceSpec()
+        s = self.spec
+        self._hz = np.arange(s.min_hz, s.max_hz + 1e-9, 0.05)
         self.reset()
 
     def reset(self) -> None:
         self._buf: deque[tuple[float, float]] = deque()
+        self.amplitude_deg = 0.0
+        self.rate_hz = math.nan
+        self.fit = 0.0
 
     def update(self, t_s: float, x: float) -> bool:
         if math.isfinite(x):
             self._buf.append((t_s, x))
-        while self._buf and self._buf[0][0] < t_s - self.window_s:
+        while self._buf and self._buf[0][0] < t_s - self.spec.window_s:
             self._buf.popleft()
-        if len(self._buf) < 6:
+        self.amplitude_deg, self.rate_hz, self.fit = 0.0, math.nan, 0.0
+        if len(self._buf) < 8:
             return False
         arr = np.array(self._buf)
-        t, v = arr[:, 0], arr[:, 1]
-        if np.ptp(t) <= 0:
+        t, v = arr[:, 0] - arr[:, 0].mean(), arr[:, 1]
+        # the window must be covered (a few samples fit any sine)
+        if np.ptp(t) < 0.9 * self.spec.window_s:
             return False
-        # Count swings of the raw signal with hysteresis (a zigzag): a reversal needs a move of
-        # min_swing_deg back from the last extreme. Not detrended: a steady lean further has no
-        # reversals, while a line fitted through "rise, then hold still" leaves a false wave.
-        r = v
-        sw = self.min_swing_deg
-        reversals = 0
-        direction = 0
-        hi = lo = float(r[0])
-        for val in r[1:]:
-            if direction == 0:
-                hi, lo = max(hi, val), min(lo, val)
-                if hi - val >= sw:
-                    direction, lo = -1, val
-                elif val - lo >= sw:
-                    direction, hi = 1, val
-            elif direction > 0:
-                if val > hi:
-                    hi = val
-                elif hi - val >= sw:
-                    reversals, direction, lo = reversals + 1, -1, val
-            else:
-                if val < lo:
-                    lo = val
-                elif val - lo >= sw:
-                    reversals, direction, hi = reversals + 1, 1, val
-        return reversals >= self.min_reversals
+        span = max(float(np.ptp(t)), 1e-6)
+        poly = np.stack([np.ones_like(t), t / span, (t / span) ** 2], axis=1)
+        q, _ = np.linalg.qr(poly)
+        r = v - q @ (q.T @ v)  # the signal less its quadratic drift
+        ss = float(r @ r)
+        if ss <= 1e-12:
+            return False
+        ph = 2 * np.pi * self._hz[:, None] * t[None, :]
+        sin, cos = np.sin(ph), np.cos(ph)
+        sin -= (sin @ q) @ q.T
+        cos -= (cos @ q) @ q.T
+        # least squares of r on (sin, cos) at every rate at once (2x2 normal equations)
+        a11, a22, a12 = (sin * sin).sum(1), (cos * cos).sum(1), (sin * cos).sum(1)
+        b1, b2 = sin @ r, cos @ r
+        det = a11 * a22 - a12 * a12
+        ok = det > 1e-9
+        det = np.where(ok, det, 1.0)
+        ca = np.where(ok, (a22 * b1 - a12 * b2) / det, 0.0)
+        cb = np.where(ok, (a11 * b2 - a12 * b1) / det, 0.0)
+        explained = ca * b1 + cb * b2  # sum of squares the sine explains
+        k = int(np.argmax(explained))
+        self.amplitude_deg = float(np.hypot(ca[k], cb[k]))
+        self.rate_hz = float(self._hz[k])
+        self.fit = float(explained[k] / ss)
+        if self.amplitude_deg < self.spec.min_amplitude_deg or self.fit < self.spec.min_fit:
+            return False
+        # repeated: swings back and forth, each at least 3/4 of the smallest peak-to-peak swing
+        # (one dip and back, a step, makes two reversals at most); counted on the signal
+        # averaged over a sixth of the fastest cycle, so that jitter adds no reversal
+        smooth = _moving_mean(t, r, 1.0 / (6.0 * self.spec.max_hz))
+        return _reversals(smooth, 1.5 * self.spec.min_amplitude_deg) >= self.spec.min_reversals
+
+
+def _moving_mean(t: np.ndarray, v: np.ndarray, width_s: float) -> np.ndarray:
+    """``v`` averaged over the samples within ``width_s / 2`` seconds of each sample."""
+    c = np.concatenate([[0.0], np.cumsum(v)])
+    lo = np.searchsorted(t, t - width_s / 2, side="left")
+    hi = np.searchsorted(t, t + width_s / 2, side="right")
+    return (c[hi] - c[lo]) / np.maximum(hi - lo, 1)
+
+
+def _reversals(v: np.ndarray, swing: float) -> int:
+    """Direction changes of ``v``, each a move of at least ``swing`` back from the last
+    extreme (a zigzag with hysteresis)."""
+    reversals, direction = 0, 0
+    hi = lo = float(v[0])
+    for val in v[1:]:
+        if direction == 0:
+            hi, lo = max(hi, val), min(lo, val)
+            if hi - val >= swing:
+                direction, lo = -1, val
+            elif val - lo >= swing:
+                direction, hi = 1, val
+        elif direction > 0:
+            if val > hi:
+                hi = val
+            elif hi - val >= swing:
+                reversals, direction, lo = reversals + 1, -1, val
+        elif val < lo:
+            lo = val
+        elif val - lo >= swing:
+            reversals, direction, hi = reversals + 1, 1, val
+    return reversals
 
 
 @dataclass

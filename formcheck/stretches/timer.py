@@ -2,8 +2,11 @@
 
 :class:`HoldTimer` follows the pattern of the stateful pieces: ``update(t_s, ...)`` once a frame
 with the frame time in seconds, ``reset()`` to forget; time is counted from the frame
-timestamps, never in frames. Only time in the stretch with valid form counts; a fault pauses
-the count; leaving the position for longer than the grace ends the hold.
+timestamps, never in frames. The hold definition (docs/judgements.md, "Holds"): a hold begins
+when the person is in the stretch's position *and* the form is valid (the coach reports valid
+form only once the position has settled); a form fault pauses the valid count (the time counts
+as fault time); leaving the position for longer than the grace ends the hold. Per hold,
+``in_position_s = valid_s + fault_total_s``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class Hold:
         First and last engaged moment, seconds.
     valid_s : float
         Time held with valid form, seconds.
+    in_position_s : float
+        Time in the position during the hold, valid or not, seconds.
     target_s : float
         The hold target, seconds.
     last_engaged_s : float
@@ -43,6 +48,12 @@ class Hold:
     target_s: float
     last_engaged_s: float
     faults: dict[str, float] = field(default_factory=dict)  # fault kind -> seconds
+    in_position_s: float = 0.0
+
+    @property
+    def fault_total_s(self) -> float:
+        """Time in the position with a form fault (not valid), seconds."""
+        return max(self.in_position_s - self.valid_s, 0.0)
 
     @property
     def duration_s(self) -> float:
@@ -64,6 +75,8 @@ class Hold:
             "target_s": self.target_s,
             "completed": self.completed,
             "fault_s": {k: round(v, 2) for k, v in self.faults.items()},
+            "in_position_s": round(self.in_position_s, 3),
+            "fault_total_s": round(self.fault_total_s, 3),
         }
 
 
@@ -86,11 +99,11 @@ class HoldState:
 class HoldTimer:
     """Times holds: ``update(t_s, stretch, side, engaged, valid, faults) -> HoldState``.
 
-    A hold starts when the person is engaged in a stretch, counts valid time only while the
-    form is valid (a fault pauses it), and ends when they leave the position for longer than
-    ``exit_grace_s`` (its end is the last engaged moment) or switch stretch or side. Holds
-    shorter than ``min_hold_s`` are dropped. Gaps between frames longer than ``max_dt_s`` count
-    as ``max_dt_s`` (a stalled camera does not add time).
+    A hold starts when the person is engaged (in the stretch's position) with valid form; it
+    counts valid time only while the form is valid (a fault pauses it) and ends when they leave
+    the position for longer than ``exit_grace_s`` (its end is the last engaged moment) or switch
+    stretch or side. Holds shorter than ``min_hold_s`` are dropped. Gaps between frames longer
+    than ``max_dt_s`` count as ``max_dt_s`` (a stalled camera does not add time).
     """
 
     def __init__(
@@ -112,6 +125,11 @@ class HoldTimer:
         self._cur: Hold | None = None
         self._t: float | None = None
         self._reps: dict[tuple[str, str], int] = {}
+
+    def holding(self, stretch: str | None, side: str | None) -> bool:
+        """A hold of ``stretch`` on ``side`` is running (possibly within its exit grace)."""
+        h = self._cur
+        return h is not None and h.stretch == stretch and h.side == (side or "both")
 
     def _close(self) -> None:
         h = self._cur
@@ -144,7 +162,7 @@ class HoldTimer:
             self._close()
             h = None
         just_completed = False
-        if engaged and stretch is not None:
+        if engaged and stretch is not None and (h is not None or valid):
             if h is None:
                 key = (stretch, side or "both")
                 self._reps[key] = self._reps.get(key, 0) + 1
@@ -155,6 +173,7 @@ class HoldTimer:
                 self._cur = h
                 dt = 0.0
             was_complete = h.completed
+            h.in_position_s += dt
             if valid:
                 h.valid_s += dt
             for f in faults or ():

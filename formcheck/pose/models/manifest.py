@@ -59,9 +59,12 @@ def checkout_model_dir() -> Path | None:
 
 
 def user_cache_dir() -> Path:
-    """Return the per-user model cache: ``$XDG_CACHE_HOME/formcheck/models`` or ``~/.cache/...``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "formcheck" / "models"
+    """Return the per-user model cache: ``models`` in the platform's cache folder
+    (:func:`formcheck.io.userdirs.user_cache_dir`; on Linux ``$XDG_CACHE_HOME/formcheck/models``
+    or ``~/.cache/formcheck/models``)."""
+    from formcheck.io.userdirs import user_cache_dir as platform_cache_dir
+
+    return platform_cache_dir() / "models"
 
 
 def model_dir() -> Path:

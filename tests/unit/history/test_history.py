@@ -184,6 +184,17 @@ def test_failed_import_rolls_back(tmp_path: Path, monkeypatch) -> None:
     conn.close()
 
 
+def test_history_goal_is_the_catalogue_sessions_per_day(filled_db: Path) -> None:
+    from formcheck.stretches.catalogue import load_catalogue
+
+    catalogue = load_catalogue({"defaults": {"sessions_per_day": 3}})
+    page = render_history_html(filled_db, days=14, today=TODAY, catalogue=catalogue)
+    assert "goal: 3 times a day" in page and "goal: twice a day" not in page
+    rows = history.adherence(filled_db, days=3, today=TODAY, goal=catalogue.sessions_per_day)
+    assert {r["goal"] for r in rows} == {3}
+    assert history.adherence(filled_db, days=3, today=TODAY)[0]["goal"] == 2  # the seeds' goal
+
+
 def test_history_page(filled_db: Path) -> None:
     page = render_history_html(filled_db, days=14, today=TODAY)
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page

@@ -23,3 +23,14 @@ def test_no_prompt_without_a_person_and_get_into_the_stretch_when_out_of_it() ->
     assert choose_prompt(None, None) == (None, "info")
     v = SimpleNamespace(warnings=(), person=True, engaged=False)
     assert choose_prompt(v, None) == ("Get into the stretch", "info")  # type: ignore[arg-type]
+
+
+def test_out_of_the_position_the_prompt_says_what_is_missing() -> None:
+    v = SimpleNamespace(
+        warnings=(), person=True, engaged=False, stretch="standing_support",
+        missing=("lean forward from the hips",),
+    )  # fmt: skip
+    assert choose_prompt(v, None) == (  # type: ignore[arg-type]
+        "Not in position yet: Lean forward from the hips",
+        "info",
+    )

@@ -18,14 +18,20 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from formcheck.config import Settings
+from formcheck.io.sources import Frame
 from formcheck.live.audio import RecordingAudio
+from formcheck.live.capture import LatestFrame, PacedVideoReader
 from formcheck.live.plan import Plan, default_plan
 from formcheck.live.session import LiveOptions, LiveSession, run_live
 from formcheck.pipeline import Analyzer
@@ -290,6 +296,139 @@ def test_sigterm_ends_the_session_and_writes_a_partial_report(
     report = json.loads((tmp_path / "live.json").read_text())
     assert report["session"]["partial"] is True and report["session"]["interrupted"] is True
     assert report["frames"], "what was measured before the signal is in the report"
+    # the part played, not the whole file (issue 16)
+    src = report["source"]
+    assert src["frames"] == report["live"]["frames_captured"] < src["file_frames"]
+    assert src["duration_s"] < src["file_duration_s"]
+
+
+# --------------------------------------------------------------------------- safe shutdown
+class NativeCallLandmarker:
+    """Stands in for MediaPipe's landmarker the way its Tasks API works: each call runs on a
+    thread of its own while the caller waits for it. Half way through a call, ``sig`` reaches
+    the main thread (a SIGTERM or Ctrl-C during inference)."""
+
+    def __init__(self, sig: int) -> None:
+        self.sig = sig
+        self.in_flight = False
+        self.pool = ThreadPoolExecutor(1)
+
+    def _native(self) -> SimpleNamespace:
+        self.in_flight = True
+        signal.pthread_kill(threading.main_thread().ident or 0, self.sig)
+        time.sleep(0.5)  # the native code still uses the caller's buffers
+        self.in_flight = False
+        return SimpleNamespace(pose_landmarks=[], pose_world_landmarks=[], segmentation_masks=[])
+
+    def detect_for_video(self, image: object, ts_ms: int) -> SimpleNamespace:
+        return self.pool.submit(self._native).result()
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_waits_for_the_native_pose_call(
+    sig: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SIGSEGV of ``live`` on SIGTERM: KeyboardInterrupt was raised while MediaPipe's
+    native call still ran, and the frame that owned its buffers was unwound under it."""
+    from mediapipe.tasks.python.vision import PoseLandmarker
+
+    from formcheck.io import signals
+    from formcheck.pose.estimator import PoseEstimator
+
+    fake = NativeCallLandmarker(sig)
+    monkeypatch.setattr(PoseLandmarker, "create_from_options", lambda options: fake)
+    monkeypatch.setattr("formcheck.pose.models.resolve_model", lambda spec: Path("fake.task"))
+    monkeypatch.setattr(signals, "_state", signals._State())
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if sig == signal.SIGTERM:
+            signals.install_stop_handlers()  # what the commands do
+        est = PoseEstimator(video=True)
+        with pytest.raises(KeyboardInterrupt):
+            est.detect(np.zeros((120, 160, 3), np.uint8), 0.0)
+        assert not fake.in_flight, "KeyboardInterrupt was raised during the native call"
+        est.close()
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+
+
+class FailingReplayPose(ReplayPose):
+    """The replayed pose, until the model fails on the 20th frame."""
+
+    def __init__(self, **figure_kw: object) -> None:
+        super().__init__(**figure_kw)
+        self.n = 0
+
+    def detect(self, image: np.ndarray, t_s: float, rgb: np.ndarray | None = None) -> PoseFrame:
+        self.n += 1
+        if self.n == 20:
+            raise RuntimeError("graph failed\nnative detail")
+        return super().detect(image, t_s, rgb)
+
+
+def test_a_model_error_keeps_the_live_session_measured(blank_video: Path, tmp_path: Path) -> None:
+    settings = Settings()
+    pose = FailingReplayPose(**LEFT_RAISE)
+    analyzer = Analyzer(settings, video=True, pose=pose)  # type: ignore[arg-type]
+    options = LiveOptions(source=str(blank_video), window=False, speed=4.0)
+    report = LiveSession(settings, None, options, analyzer=analyzer).run()
+    assert len(report["frames"]) == 19, "the frames measured before the error are kept"
+    assert report["session"]["partial"] is True
+    assert report["session"]["error"] == "RuntimeError: graph failed"
+    assert any("stopped early (RuntimeError: graph failed)" in n for n in report["notes"])
+
+
+class StallingSource:
+    """A stand-in video whose second read stalls (a stuck camera, a slow network drive)."""
+
+    def __init__(self) -> None:
+        self.reading = False
+        self.closed = False
+        self.closed_while_reading = False
+        self.release = threading.Event()
+
+    def __iter__(self) -> Iterator[Frame]:
+        image = np.zeros((120, 160, 3), np.uint8)
+        yield Frame(0, 0.0, image)
+        self.reading = True
+        self.release.wait(20)
+        self.reading = False
+        yield Frame(1, 1 / 30, image)
+
+    def close(self) -> None:
+        self.closed_while_reading |= self.reading
+        self.closed = True
+
+
+def test_the_session_never_closes_its_source_under_a_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OpenCV reads freed memory when a capture is released during a read: the session ends
+    (here after 0.5 s) while the capture thread is stuck in a read, and must leave the source
+    to that thread."""
+    src = StallingSource()
+    readers: list[PacedVideoReader] = []
+
+    def open_stalling(mailbox: LatestFrame, **kw: object) -> tuple:
+        readers.append(PacedVideoReader(src, mailbox))  # type: ignore[arg-type]
+        info = {"path": "stall.mp4", "kind": "video", "fps": 30.0, "frames": 2,
+                "duration_s": 2 / 30, "width": 160, "height": 120}  # fmt: skip
+        return readers[0], src, info
+
+    monkeypatch.setattr("formcheck.live.session.open_reader", open_stalling)
+    settings = Settings()
+    analyzer = Analyzer(settings, video=True, pose=ReplayPose(**LEFT_RAISE))  # type: ignore[arg-type]
+    options = LiveOptions(window=False, duration_s=0.5)
+    report = LiveSession(settings, None, options, analyzer=analyzer).run()
+    assert report["session"]["end_reason"] == "duration" and report["frames"]
+    assert not src.closed_while_reading, "the source was released under a read in progress"
+    src.release.set()
+    readers[0].join(10)
+    assert src.closed, "the capture thread releases the source once its read is done"
 
 
 # --------------------------------------------------------------------------- real window
@@ -381,10 +520,16 @@ def test_window_under_xvfb_shows_the_overlay(
     assert ready == "screenshot-ready", (ready, proc.stderr.read().decode(errors="replace"))
     x_shot = None
     if shutil.which("xwd"):
-        dump = subprocess.run(
-            ["xwd", "-root", "-silent"], env=env, capture_output=True, timeout=20
-        ).stdout
-        x_shot = read_xwd(dump) if dump else None
+        # the window manager-less X server paints the window asynchronously: under load the
+        # first grab can come before the picture is on the screen, so grab again (up to 10 s)
+        for _ in range(20):
+            dump = subprocess.run(
+                ["xwd", "-root", "-silent"], env=env, capture_output=True, timeout=20
+            ).stdout
+            x_shot = read_xwd(dump) if dump else None
+            if x_shot is None or (x_shot == (48, 32, 24)).all(axis=2).sum() > 40_000:
+                break
+            time.sleep(0.5)
     proc.stdin.write(b"\n")
     proc.stdin.close()
     err = proc.stderr.read()

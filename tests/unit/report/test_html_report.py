@@ -65,11 +65,11 @@ def test_page_shows_summary_faults_plots_advice(page: str) -> None:
         "Knee extension",
         "Hip angle",
         "Lumbar flexion",
-        "Leg raise",
         "Best hold",
         "data:image/png;base64,",
     ):
         assert text in page, text
+    assert "Leg raise" not in page  # no rule of a standing fold reads it (issue 17)
     assert "Completed" in page and "Not yet" in page  # right completed, left not
     assert 'class="band hold"' in page and 'class="band form"' in page
     assert 'class="band setup"' in page
@@ -143,7 +143,7 @@ def test_minimal_report_without_optional_keys() -> None:
 def test_all_null_measurement_is_reported_not_plotted() -> None:
     report = make_report(extras=False, per_leg=False)
     for f in report["frames"]:
-        f["leg_raise_deg"] = None
+        f["trunk_inclination_deg"] = None
     assert "Not measured in this session" in render_html_report(report)
 
 
@@ -369,3 +369,20 @@ def test_cli_report_warnings_csv_and_config(tmp_path: Path, capsys) -> None:
     assert out.read_text().startswith("kind,label,category,")
     assert "toward 45 s" in (tmp_path / "session.html").read_text()
     assert "w.csv" in capsys.readouterr().out
+
+
+def test_notes_are_shown_on_the_page() -> None:
+    """What kept holds from starting, an unjudged back, no stretch: the page says it too."""
+    report = make_report()
+    report["notes"] = [
+        "standing_fold: no hold started: knee bent on 83 % of the frames in the stretch",
+        "standing_fold: back not judged from this view (turn side-on to the camera)",
+        "<b>not markup</b>",
+    ]
+    page = render_html_report(report)
+    assert "What formcheck noticed" in page
+    assert "no hold started: knee bent on 83 %" in page
+    assert "back not judged from this view" in page
+    assert "&lt;b&gt;not markup&lt;/b&gt;" in page
+    report["notes"] = []
+    assert "What formcheck noticed" not in render_html_report(report)

@@ -7,7 +7,8 @@ from tests.stickfigure import figure
 POSES = {
     # name: (figure kwargs, expected stretch, expected side)
     "standing_fold": (dict(hip=(320, 200), trunk_deg=80), "standing_fold", "both"),
-    "standing_upright": (dict(hip=(320, 200), trunk_deg=0), "standing_fold", "both"),
+    # standing upright is no stretch (issue 14, item 2)
+    "standing_upright": (dict(hip=(320, 200), trunk_deg=0), None, None),
     "standing_support_left": (
         dict(hip=(320, 200), trunk_deg=30, thigh_deg=(80, 0), shank_deg=(85, 0)),
         "standing_support",

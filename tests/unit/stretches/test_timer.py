@@ -95,3 +95,25 @@ def test_stalled_stream_does_not_add_time():
     timer.update(10.0, "supine_raise", "left", True, True)  # a 9.5 s gap counts as 0.5
     holds = timer.finish()
     assert holds[0].valid_s == pytest.approx(1.0)
+
+
+def test_a_hold_begins_with_valid_form_and_reports_time_in_position():
+    """In position with a fault first (3 s): no hold yet; it begins when the form is valid,
+    and a later fault counts as fault time beside the valid time (issue 14, item 3)."""
+    holds, _ = run_timer(
+        [
+            (3, "supine_raise", "left", True, False),
+            (4, "supine_raise", "left", True, True),
+            (2, "supine_raise", "left", True, False),
+            (4, "supine_raise", "left", True, True),
+            (2, None, None, False, False),
+        ]
+    )
+    (h,) = holds
+    assert h.start_s == pytest.approx(3.0, abs=0.05)
+    assert h.valid_s == pytest.approx(8.0, abs=0.1)
+    assert h.in_position_s == pytest.approx(10.0, abs=0.1)
+    assert h.fault_total_s == pytest.approx(2.0, abs=0.1)
+    row = h.as_report()
+    assert row["in_position_s"] == pytest.approx(10.0, abs=0.1)
+    assert row["fault_total_s"] == pytest.approx(2.0, abs=0.1)
