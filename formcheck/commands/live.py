@@ -44,6 +44,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-mirror", action="store_true", help="do not mirror the view")
     p.add_argument("--debug", action="store_true", help="show fps, latency and dropped frames")
     add_output_options(p, json_help="JSON report path (default: DIR/live-TIME.json)")
+    p.add_argument(
+        "--no-adapt",
+        action="store_true",
+        help="keep the model even when the computer is too slow for it (by default, when "
+        "--model is not given, a slow first second switches to the lite model)",
+    )
     p.add_argument("--duration", type=float, metavar="S", help="end the session after S seconds")
     p.add_argument(
         "--screenshot",
@@ -116,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
         screenshot_after_s=args.screenshot_after,
         screenshot_hold=args.screenshot_hold,
         speed=args.speed,
+        # the model was not chosen (flag or settings file): adapt it to the computer's speed
+        adapt=not args.no_adapt and not args.model and settings.pose.model == "full",
     )
     install_sigterm()
     report = run_live(

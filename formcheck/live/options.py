@@ -27,6 +27,8 @@ class LiveOptions:
     retry_every_s: float = 1.0
     give_up_s: float = 10.0
     end_when_done: bool | None = None  # default: headless sessions end when the plan is done
+    #: measure the first frames and switch to a faster model when too slow (formcheck.live.adapt)
+    adapt: bool = False
 
 
 def rule_faults(catalogue: Catalogue, stretch: str | None) -> frozenset[str] | None:

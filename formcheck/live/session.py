@@ -29,6 +29,7 @@ from formcheck.draw.overlay import HudState, LiveOverlay, draw_status
 from formcheck.io.signals import deferred_interrupts
 from formcheck.io.sinks import save_image
 from formcheck.io.sources import VideoSource
+from formcheck.live.adapt import LiveAdapter
 from formcheck.live.audio import AudioBackend, AudioCues, NullAudio
 from formcheck.live.capture import (
     CameraReader,
@@ -104,6 +105,7 @@ class LiveSession:
         self.end_reason = "unknown"
         self.screenshot_saved: str | None = None
         self._restart_hold = False
+        self._adapter: LiveAdapter | None = None
 
     # -- keys -------------------------------------------------------------------------------
     def handle_key(self, key: int, t_s: float, window: Window | None) -> bool:
@@ -174,6 +176,7 @@ class LiveSession:
             reader.stop()  # never started: releases the source
             raise
         self._force_side(analyzer.coach)
+        self._adapter = LiveAdapter(info.get("fps")) if opts.adapt else None
         end_when_done = opts.end_when_done if opts.end_when_done is not None else not opts.window
         loop = _Loop(
             reader, mailbox, analyzer, SessionRecorder(info, self.settings, mode="live"),
@@ -253,6 +256,7 @@ class LiveSession:
         live = loop.stats.summary(mailbox, wall_s)
         live["mirror"] = opts.mirror
         live["window"] = loop.window is not None
+        live["adapted"] = self._adapter.as_report() if self._adapter is not None else None
         if isinstance(reader, CameraReader):
             live["camera_disconnects"] = reader.disconnects
         if self.screenshot_saved:
@@ -328,6 +332,10 @@ class LiveSession:
             self.guide.resume(frame.t_s)
         t_proc = time.perf_counter()
         r = loop.analyzer.step(frame.image, frame.t_s)
+        if self._adapter is not None:  # a slow computer: a faster model (formcheck.live.adapt)
+            now = time.perf_counter()
+            if a := self._adapter.update(loop.analyzer, now - t_proc, now):
+                self._say_line(f"slow computer: {a.reason}", frame.t_s)
         v = r.verdict
         loop.last_t = frame.t_s
         loop.rec.add(r, frame.image)
@@ -382,6 +390,8 @@ class LiveSession:
             rule_faults=rule_faults(loop.analyzer.coach.catalogue, r.verdict.stretch),
         )
         canvas = loop.overlay.annotate(image, r.metrics, r.verdict, hud)
+        if self._adapter is not None and (line := self._adapter.banner(time.perf_counter())):
+            canvas = draw_status(canvas, line)
         loop.last_canvas = canvas
         if loop.window is not None:
             loop.window.show(canvas)
