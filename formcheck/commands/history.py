@@ -157,6 +157,13 @@ def _import(history: Any, db_path: Path, reports: Sequence[Path]) -> int:
     try:
         for path in reports:
             report = load_report(path)
+            if report.get("assessment"):
+                # as `formcheck assess` stores it: test results, not a stretching session
+                from formcheck.history.assess import store_assessment
+
+                n = store_assessment(conn, report, report_path=str(path))
+                print(f"imported {path}: {n} new flexibility test result(s)")
+                continue
             session_id, created = history.import_report(conn, report, path)
             if created:
                 print(f"imported {path} as session {session_id}")

@@ -202,3 +202,30 @@ def test_cli_errors_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: P
     code = main(["assess", str(photo), "--test", "slr", "--out", str(tmp_path), "--no-history"])
     err = capsys.readouterr().err
     assert code == 2 and "needs a video" in err and "Traceback" not in err
+
+
+def test_history_import_of_an_assessment_report_stores_its_results(tmp_path: Path, capsys):
+    """`history import` of an assess report does what `formcheck assess` does: results in the
+    assessments table, no stretching session."""
+    import json
+    import sqlite3
+
+    from formcheck.cli import main
+    from tests.fixtures_reports import make_report
+
+    report = make_report()
+    report.update(_report("imp", "2026-11-01T10:00:00+00:00", 70.0, 74.0))
+    report["session"] = {**make_report()["session"], "id": "imp"}
+    path = tmp_path / "a-slr.json"
+    path.write_text(json.dumps(report))
+    db = tmp_path / "h.sqlite3"
+    assert main(["history", "import", str(path), "--db", str(db)]) == 0
+    assert "2 new flexibility test result(s)" in capsys.readouterr().out
+    assert main(["history", "import", str(path), "--db", str(db)]) == 0  # idempotent
+    assert "0 new flexibility test result(s)" in capsys.readouterr().out
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM assessments").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
+    finally:
+        conn.close()
