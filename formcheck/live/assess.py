@@ -201,16 +201,7 @@ class AssessLiveSession(LiveSession):
             loop.last_canvas = canvas
             if loop.window is not None:
                 loop.window.show(canvas)
-        done_at = time.perf_counter()
-        loop.stats.record(done_at, done_at - item.captured_at, done_at - t_proc)
-        opts = self.options
-        if (
-            opts.screenshot
-            and not self._shot_taken
-            and done_at - loop.t_start >= opts.screenshot_after_s
-            and loop.last_canvas is not None
-        ):
-            self._save_screenshot(opts.screenshot, loop.last_canvas)
+        self._frame_done(loop, item, t_proc)
         return True
 
     def _panel(self, step: AssessStep) -> tuple[str, str, list[str]]:

@@ -362,6 +362,12 @@ class LiveSession:
         opts = self.options
         if loop.window is not None or (opts.screenshot is not None and not self._shot_taken):
             self._draw(loop, frame.image, r, HudState(prompt=prompt, prompt_kind=kind, guidance=g))
+        self._frame_done(loop, item, t_proc)
+        return True
+
+    def _frame_done(self, loop: _Loop, item: Captured, t_proc: float) -> None:
+        """After a frame is shown: its timings, and the screenshot once it is due."""
+        opts = self.options
         done_at = time.perf_counter()
         loop.stats.record(done_at, done_at - item.captured_at, done_at - t_proc)
         if (
@@ -373,7 +379,6 @@ class LiveSession:
             self._save_screenshot(opts.screenshot, loop.last_canvas)
             if opts.screenshot_hold and loop.window is not None:
                 hold_window(loop.window, loop.last_canvas)
-        return True
 
     def _draw(self, loop: _Loop, image: NDArray[np.uint8], r: FrameResult, hud: HudState) -> None:
         """Draw the picture of a processed frame (``hud``: its prompt and guidance) and show
