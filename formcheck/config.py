@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import ConfigError
+from formcheck.metrics.backref import BackReference
 from formcheck.metrics.measures import MetricsOptions
 from formcheck.pose.options import PoseOptions
 from formcheck.stretches.catalogue import STRETCH_IDS, Catalogue, load_catalogue
@@ -93,6 +94,8 @@ class Settings:
     coach: CoachOptions = field(default_factory=CoachOptions)
     catalogue_overrides: dict[str, Any] = field(default_factory=dict)
     source_file: str | None = None
+    #: a saved neutral-back reference (the history's; never from the settings file)
+    back_reference: BackReference | None = None
 
     def catalogue(self) -> Catalogue:
         try:

@@ -33,6 +33,7 @@ from formcheck.io.prefetch import prefetch
 from formcheck.io.signals import deferred_interrupts
 from formcheck.io.sinks import jpeg_data_url
 from formcheck.io.sources import ImageSource, VideoSource, open_source
+from formcheck.metrics.backref import population_report
 from formcheck.metrics.measures import FrameMetrics, MetricsComputer
 from formcheck.pose.estimator import PoseEstimator, to_rgb
 from formcheck.pose.frame import PoseFrame
@@ -119,7 +120,11 @@ class Analyzer:
         self.metrics = MetricsComputer(settings.metrics)
         # a photo is judged on its one frame: every fault seen, no hold timer
         self.coach = Coach(
-            settings.catalogue(), settings.coach, hold_target_s=hold_target_s, photo=not video
+            settings.catalogue(),
+            settings.coach,
+            hold_target_s=hold_target_s,
+            photo=not video,
+            back_reference=settings.back_reference,
         )
 
     @property
@@ -237,6 +242,14 @@ class SessionRecorder:
         )  # fmt: skip
         # what kept holds from starting, where the back was not judged
         self.notes.extend(m for m in summary["messages"] if m not in self.notes)
+        ref = coach.judge.reference
+        back_reference = ref.as_report() if ref is not None else population_report()
+        back_reference["by_posture"] = {
+            k: {"bias_deg": round(r.bias_deg, 1), "frames": r.frames}
+            for k, r in coach.judge.references_by_posture.items()
+        }
+        if any(f["engaged"] and f["back_judged"] for f in frames):
+            self.notes.append(f"back judged against {back_reference['description']}")
         return {
             "schema_version": SCHEMA_VERSION,
             "source": self.source_info,
@@ -257,6 +270,7 @@ class SessionRecorder:
                 "stretch_recognized": recognized,
             },
             "summary": summary,
+            "back_reference": back_reference,
             "events": events,
             "notes": self.notes,
             "thumbnails": self.thumbnails,

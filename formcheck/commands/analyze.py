@@ -287,6 +287,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--json and --annotate take one input; use --out DIR for several")
     refuse_overwrites_of(args)
     install_sigterm()
+    if not args.no_history:  # the person's saved neutral back (formcheck/metrics/backref.py)
+        from formcheck.history.backref import saved_back_reference
+
+        settings.back_reference = saved_back_reference(args.db)
     from formcheck.commands.progress import progress_enabled
 
     progress = progress_enabled(args)

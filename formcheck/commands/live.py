@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Live coaching from a webcam: skeleton, knee and hip angles, back rounding, "
         "a large hold timer and one prompt at a time; optionally a guided session from a plan. "
         "Keys: q/Esc quit, space pause, n next step, s switch side, r restart the hold, "
-        "d debug overlay, f fullscreen, m mute. The report is written when the session ends.",
+        "c skip the stand-tall step, d debug overlay, f fullscreen, m mute. "
+        "The report is written when the session ends.",
     )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--camera", type=int, default=0, metavar="N", help="webcam index (default 0)")
@@ -49,6 +50,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="keep the model even when the computer is too slow for it (by default, when "
         "--model is not given, a slow first second switches to the lite model)",
+    )
+    p.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="leave out the stand-tall step that measures your neutral back before the first "
+        "stretch (key c skips it)",
     )
     p.add_argument("--duration", type=float, metavar="S", help="end the session after S seconds")
     p.add_argument(
@@ -111,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
     )
     for path in paths.values():
         check_writable(path)
+    if not args.no_history:  # the person's saved neutral back (formcheck/metrics/backref.py)
+        from formcheck.history.backref import saved_back_reference
+
+        settings.back_reference = saved_back_reference(args.db)
     options = LiveOptions(
         camera=args.camera,
         source=args.source,
@@ -124,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         # the model was not chosen (flag or settings file): adapt it to the computer's speed
         adapt=not args.no_adapt and not args.model and settings.pose.model == "full",
+        calibrate=not args.no_calibrate,
     )
     install_sigterm()
     report = run_live(

@@ -17,6 +17,8 @@ Schema version 1 (``PRAGMA user_version = 1``, ``PRAGMA application_id = 0x46434
     assessments(id, session_key, started_at, day, test, side, trials, best_deg, mean_deg, sd_deg,
                 interpretation, source_path, report_path, imported_at)
                 -- added to version 1, created when missing; key (session_key, test, side)
+    back_references(id, session_id, taken_at, source, bias_deg, measured_deg, frames)
+                -- added to version 1, created when missing: the neutral back a session measured
 """
 
 from __future__ import annotations
@@ -119,6 +121,17 @@ _ADDED_SCHEMA = (
     UNIQUE (session_key, test, side)
 )""",
     "CREATE INDEX IF NOT EXISTS assessments_test ON assessments(test, side, started_at)",
+    # the person's neutral back, measured in a session (stand-tall calibration or upright
+    # frames), reused for photos and videos without upright frames (formcheck/metrics/backref)
+    """CREATE TABLE IF NOT EXISTS back_references (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    taken_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    bias_deg REAL NOT NULL,
+    measured_deg REAL,
+    frames INTEGER NOT NULL
+)""",
 )
 
 #: the columns each table must have (checked when a database is opened)
@@ -314,7 +327,7 @@ def _check_or_create(conn: sqlite3.Connection, path: Path) -> None:
             raise _damaged(
                 path, f"has the wrong schema (table {table} lacks {', '.join(sorted(missing))})"
             )
-    if "assessments" not in tables:
+    if not {"assessments", "back_references"} <= tables:
         try:
             with transaction(conn):
                 for statement in _ADDED_SCHEMA:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.history.db import Db, connection, db_error, transaction
+from formcheck.metrics.backref import from_report
 from formcheck.report.facts import as_float, session_duration_s, session_info
 from formcheck.report.schema import validate_report
 
@@ -197,6 +198,20 @@ def import_report(
                             _none_if_nan(end),
                             _none_if_nan(end - start),
                             None if w.get("message") is None else str(w.get("message")),
+                        ),
+                    )
+                ref = from_report(report.get("back_reference"))
+                if ref is not None:
+                    conn.execute(
+                        "INSERT INTO back_references (session_id, taken_at, source, bias_deg,"
+                        " measured_deg, frames) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            session_id,
+                            ref.taken_at or started.isoformat(timespec="seconds"),
+                            ref.source,
+                            ref.bias_deg,
+                            _none_if_nan(ref.measured_deg),
+                            ref.frames,
                         ),
                     )
                 refresh_day(conn, day)

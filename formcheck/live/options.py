@@ -29,6 +29,8 @@ class LiveOptions:
     end_when_done: bool | None = None  # default: headless sessions end when the plan is done
     #: measure the first frames and switch to a faster model when too slow (formcheck.live.adapt)
     adapt: bool = False
+    #: the stand-tall step before the first stretch: the back's own reference (live.calibrate)
+    calibrate: bool = True
 
 
 def rule_faults(catalogue: Catalogue, stretch: str | None) -> frozenset[str] | None:

@@ -31,6 +31,7 @@ from formcheck.io.sinks import save_image
 from formcheck.io.sources import VideoSource
 from formcheck.live.adapt import LiveAdapter
 from formcheck.live.audio import AudioBackend, AudioCues, NullAudio
+from formcheck.live.calibrate import CalibrationStep
 from formcheck.live.capture import (
     CameraReader,
     Captured,
@@ -106,6 +107,7 @@ class LiveSession:
         self.screenshot_saved: str | None = None
         self._restart_hold = False
         self._adapter: LiveAdapter | None = None
+        self._calib: CalibrationStep | None = None
 
     # -- keys -------------------------------------------------------------------------------
     def handle_key(self, key: int, t_s: float, window: Window | None) -> bool:
@@ -128,6 +130,9 @@ class LiveSession:
             self.guide.next_step(t_s)
         elif self.guide is not None and key == ord("s"):
             self.guide.switch_side(t_s)
+        elif key == ord("c") and self._calib is not None:
+            if line := self._calib.skip(t_s):
+                self._say_line(line, t_s)
         elif key == ord("r"):
             if self.guide is not None:
                 self.guide.restart(t_s)
@@ -176,6 +181,7 @@ class LiveSession:
             reader.stop()  # never started: releases the source
             raise
         self._force_side(analyzer.coach)
+        self._calib = CalibrationStep(analyzer.coach, enabled=opts.calibrate)
         self._adapter = LiveAdapter(info.get("fps")) if opts.adapt else None
         end_when_done = opts.end_when_done if opts.end_when_done is not None else not opts.window
         loop = _Loop(
@@ -257,6 +263,7 @@ class LiveSession:
         live["mirror"] = opts.mirror
         live["window"] = loop.window is not None
         live["adapted"] = self._adapter.as_report() if self._adapter is not None else None
+        live["calibration"] = self._calib.as_report()
         if isinstance(reader, CameraReader):
             live["camera_disconnects"] = reader.disconnects
         if self.screenshot_saved:
@@ -354,6 +361,11 @@ class LiveSession:
                 self.cues.update(v.warnings, v.hold.just_completed, g.prompt)
                 return False
         prompt, kind = choose_prompt(v, g)
+        if self._calib is not None and self._calib.active:  # stand tall first (.calibrate)
+            calib, line = self._calib.update(frame.t_s, v, r.metrics.view)
+            if line:
+                self._say_line(line, frame.t_s)
+            prompt, kind = (calib, "info") if calib else (prompt, kind)
         self.cues.update(v.warnings, v.hold.just_completed, prompt)
         if prompt != loop.last_prompt:
             if prompt:

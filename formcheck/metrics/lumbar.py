@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.metrics import geometry as g
+from formcheck.metrics.backref import BackReference, UprightCollector
 
 STATIONS = np.linspace(0.12, 0.88, 20)
 
@@ -46,6 +47,9 @@ class LumbarCalibration:
     head_coef: float = 0.0
     threshold_deg: float = 20.0  # back_rounded above this
     hysteresis_deg: float = 3.0
+    #: back_rounded above this many degrees over the person's own neutral back (backref.py);
+    #: chosen on the tuning split (docs/lumbar.md, "The reference")
+    reference_threshold_deg: float = 18.0
     source: str = "uncalibrated default"
     #: posture -> {"intercept", "slope", "head_coef"} overriding the pooled fit
     by_posture: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -204,13 +208,18 @@ class BackRoundingJudge:
     """``update(t_s, flexion_deg, judgeable, key) -> bool | None``: the back-rounding verdict.
 
     The calibrated estimate alone separates bodies poorly: a neutral back of one build can read
-    as high as a rounded back of another (docs/lumbar.md). So besides an absolute rule, the
-    judge keeps each person's *own* baseline per posture (``key``): the least flexed estimate
-    seen in the session (over ``baseline_window_s`` medians, so one glitch does not set it).
-    The back is rounded when the estimate rises ``relative_deg`` above that baseline (and is
-    above ``min_deg``), or exceeds ``absolute_deg`` whatever the baseline (with
-    ``relative_deg = 0`` the judge uses the calibration's plain ``threshold_deg``). Hysteresis of
-    ``cal.hysteresis_deg`` on both rules. None when the back cannot be judged.
+    as high as a rounded back of another (docs/lumbar.md). So the verdict is taken against the
+    person's own neutral back (:mod:`formcheck.metrics.backref`) when there is one: the
+    session's stand-tall calibration or upright frames (``observe_upright``), else a saved
+    ``reference`` from the history. With a reference, the back is rounded when
+    ``estimate - reference.bias_deg`` exceeds ``reference_threshold_deg`` (default: the
+    calibration's).
+
+    Without one, a conservative population rule: the estimate exceeds ``absolute_deg``, or rises
+    ``relative_deg`` above the least flexed estimate seen in the session per posture (``key``;
+    over ``baseline_window_s`` medians, so one glitch does not set it) and is above ``min_deg``
+    (with ``relative_deg = 0``: the calibration's plain ``threshold_deg``). Hysteresis of
+    ``cal.hysteresis_deg`` on every rule. None when the back cannot be judged.
     """
 
     def __init__(
@@ -221,8 +230,16 @@ class BackRoundingJudge:
         absolute_deg: float = 35.0,
         min_deg: float = 5.0,
         baseline_window_s: float = 0.5,
+        reference: BackReference | None = None,
+        reference_threshold_deg: float | None = None,
     ) -> None:
         self.cal = cal or load_calibration()
+        self.saved = reference
+        self.reference_threshold_deg = (
+            self.cal.reference_threshold_deg
+            if reference_threshold_deg is None
+            else reference_threshold_deg
+        )
         self.relative_deg = relative_deg
         self.absolute_deg = absolute_deg
         self.min_deg = min_deg
@@ -233,6 +250,46 @@ class BackRoundingJudge:
         self._state = False
         self._recent: dict[str, list[tuple[float, float]]] = {}
         self._baseline: dict[str, float] = {}
+        # this session's upright frames: pooled, and per posture ("" = pooled)
+        self._upright: dict[str, UprightCollector] = {}
+        self._own: dict[str, BackReference] = {}
+        self._own_source: dict[str, str] = {}
+
+    @property
+    def reference(self) -> BackReference | None:
+        """What the verdict is judged against: this session's own reference (calibration or
+        upright frames), else the saved one; None: the population rule."""
+        return self._own.get("") or self.saved
+
+    def reference_for(self, key: str | None) -> BackReference | None:
+        """The reference of a posture: this session's upright frames in that posture (the
+        estimate's neutral reading differs between postures), else :attr:`reference`."""
+        return self._own.get(key or "") or self.reference
+
+    @property
+    def references_by_posture(self) -> dict[str, BackReference]:
+        """This session's own references per posture (its upright frames in each)."""
+        return {k: v for k, v in self._own.items() if k}
+
+    def observe_upright(
+        self,
+        t_s: float,
+        flexion_deg: float,
+        source: str = "upright_frames",
+        key: str | None = None,
+    ) -> None:
+        """Add the estimate of a frame where the person stands or sits upright in posture
+        ``key`` (``source``: ``"calibration"`` during live mode's stand-tall step)."""
+        for k in ("", key) if key else ("",):
+            c = self._upright.setdefault(k, UprightCollector())
+            was_ready = c.ready
+            c.add(t_s, flexion_deg)
+            if c.ready:
+                if not was_ready:
+                    self._own_source[k] = source
+                ref = c.reference(self._own_source[k])
+                if ref is not None:
+                    self._own[k] = ref
 
     def baseline(self, key: str | None = None) -> float:
         return self._baseline.get(key or "", math.nan)
@@ -248,6 +305,10 @@ class BackRoundingJudge:
             return None
         hy = self.cal.hysteresis_deg
         sign = -1.0 if self._state else 1.0  # stay on until the value drops below - hysteresis
+        ref = self.reference_for(key)
+        if ref is not None:
+            self._state = flexion_deg - ref.bias_deg > self.reference_threshold_deg + sign * hy
+            return self._state
         if self.relative_deg <= 0:
             self._state = flexion_deg > self.cal.threshold_deg + sign * hy
             return self._state

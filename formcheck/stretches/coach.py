@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from formcheck.metrics.backref import UPRIGHT_TRUNK_DEG, BackReference
 from formcheck.metrics.lumbar import (
     BackRoundingJudge,
     LumbarCalibration,
@@ -24,7 +25,7 @@ from formcheck.metrics.lumbar import (
 )
 from formcheck.metrics.measures import SIDES, FrameMetrics
 from formcheck.stretches.catalogue import Catalogue, Rule, faults_by_priority, load_catalogue
-from formcheck.stretches.position import angles_of, position_check
+from formcheck.stretches.position import PER_LEG_MEASURES, angles_of, position_check
 from formcheck.stretches.recognize import LabelSmoother, RecognizeOptions, layout, recognize_frame
 from formcheck.stretches.rules import (
     BounceDetector,
@@ -156,6 +157,9 @@ class Coach:
     photo : bool
         Judge each frame on its own (a photo): every fault seen in the frame is a warning at
         once (no debounce), and there is no hold timer.
+    back_reference : BackReference, optional
+        A saved neutral-back reference (the history's), used until this session measures its
+        own from upright frames (:mod:`formcheck.metrics.backref`).
     """
 
     def __init__(
@@ -166,11 +170,14 @@ class Coach:
         *,
         hold_target_s: float | None = None,
         photo: bool = False,
+        back_reference: BackReference | None = None,
     ) -> None:
         self.catalogue = catalogue or load_catalogue()
         self.options = options or CoachOptions()
         self.photo = photo
-        self.judge = BackRoundingJudge(calibration)
+        self.judge = BackRoundingJudge(calibration, reference=back_reference)
+        #: live mode's stand-tall step is on: upright frames become a "calibration" reference
+        self.calibrating = False
         self.labels = LabelSmoother(window_s=0.6, hold_s=0.3)
         self.bounce = BounceDetector(self.catalogue.bouncing)
         on_s, off_s = (0.0, 0.0) if photo else (self.options.warn_on_s, self.options.warn_off_s)
@@ -246,6 +253,11 @@ class Coach:
             pos = position_check(stretch, side, angles_of(m), self.catalogue)
             missing = pos.missing
             state = None if (pos.unknown and not pos.missing) else pos.in_position
+            if state is None and self._far_leg_hidden(m, side, posture, pos.unknown):
+                # the stretched leg is the far one, hidden behind the near leg in a side view:
+                # the rest of the position holds, so the person is in the stretch (the knee is
+                # not judged and they are asked to turn; the back is judged)
+                state = True
             if state is None:
                 # a joint hidden for a moment (a rounding back hides the far knee, say) keeps
                 # the last known state for up to engaged_memory_s
@@ -292,6 +304,10 @@ class Coach:
                     bouncing,
                     judge_working_knee=not far_leg,
                 )
+        # upright frames (standing or sitting tall, not in a stretch): the person's neutral back
+        if math.isfinite(flex) and not engaged and m.trunk_inclination_deg <= UPRIGHT_TRUNK_DEG:
+            source = "calibration" if self.calibrating else "upright_frames"
+            self.judge.observe_upright(t, flex, source, posture)
         # situations
         if not m.person:
             if self._no_person_since is None:
@@ -355,6 +371,22 @@ class Coach:
             back_judged=bool(judgeable and math.isfinite(flex)),
             stretch_confidence=rec.confidence,
             recognition_note=(rec.reason or rec.note) if o.stretch is None else None,
+        )
+
+    @staticmethod
+    def _far_leg_hidden(
+        m: FrameMetrics, side: str | None, posture: str | None, unknown: tuple[str, ...]
+    ) -> bool:
+        """The only unknowns of the position are the working leg's, and it is the far leg of a
+        side view (MediaPipe loses it behind the near leg)."""
+        return bool(
+            unknown
+            and posture != "lying"
+            and m.view == "side"
+            and side in SIDES
+            and m.near_side in SIDES
+            and side != m.near_side
+            and all(u in PER_LEG_MEASURES for u in unknown)
         )
 
     def _reason(

@@ -34,7 +34,8 @@ from formcheck.metrics.measures import SIDES, FrameMetrics
 from formcheck.stretches.catalogue import Catalogue, Engaged, load_catalogue
 
 #: the per-leg measures a position condition can name
-_PER_LEG = ("knee_extension_deg", "hip_angle_deg", "leg_raise_deg")
+#: the measures read per leg (a ``{"left": x, "right": y}`` mapping in ``angles``)
+PER_LEG_MEASURES = ("knee_extension_deg", "hip_angle_deg", "leg_raise_deg")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def position_value(
     ``legs_angle_deg`` is the angle between the two legs' elevations (|working - other| of
     ``leg_raise_deg``). Raises ``ValueError`` for a measure positions cannot name.
     """
-    if measure in _PER_LEG:
+    if measure in PER_LEG_MEASURES:
         return _per_leg(angles.get(measure), side, leg, measure)
     if measure in ("trunk_inclination_deg", "lumbar_flexion_deg"):
         return _num(angles.get(measure))

@@ -329,3 +329,42 @@ def test_cli_history_show_labels_warnings(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert re.search(r"legs_not_90\s+Legs not at 90°\s+form", out)
     assert re.search(r"no_person\s+Nobody in view\s+setup", out)
+
+
+def test_back_reference_is_stored_on_import_and_read_back(tmp_path: Path) -> None:
+    from formcheck.history.backref import saved_back_reference
+
+    db = tmp_path / "h.sqlite3"
+    assert saved_back_reference(db) is None and not db.exists()  # never created by a read
+    report = make_report()
+    report["back_reference"] = {
+        "source": "upright_frames",
+        "bias_deg": 7.5,
+        "measured_deg": 7.5,
+        "frames": 40,
+        "span_s": [0.0, 1.4],
+        "taken_at": None,
+        "description": "your upright posture in this video",
+    }
+    history.import_report(db, report)
+    ref = saved_back_reference(db)
+    assert ref is not None and ref.source == "saved" and ref.bias_deg == 7.5
+    assert (
+        ref.taken_at == report["session"]["started_at"]
+        or ref.taken_at[:10] == (report["session"]["started_at"][:10])
+    )
+    # a later session judged against the population rule stores nothing: the reference stays
+    later = make_report(seed=3)
+    later["back_reference"] = {"source": "population", "bias_deg": None, "description": "-"}
+    history.import_report(db, later)
+    assert saved_back_reference(db).bias_deg == 7.5
+    # a history written before the table existed gets it when opened
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE back_references")
+    conn.commit()
+    conn.close()
+    assert saved_back_reference(db) is None
+    history.import_report(db, make_report(seed=5))
+    conn = history.open_db(db)
+    assert conn.execute("SELECT COUNT(*) FROM back_references").fetchone()[0] == 0
+    conn.close()
