@@ -98,12 +98,6 @@ class BackReference:
             "description": self.describe(),
         }
 
-    def saved(self) -> BackReference:
-        """This reference as a later session reuses it."""
-        return BackReference(
-            self.bias_deg, "saved", self.frames, None, self.taken_at, self.measured_deg
-        )
-
 
 def population_report() -> dict[str, Any]:
     """The report's ``back_reference`` when no reference was available."""

@@ -346,6 +346,8 @@ def test_a_stop_signal_waits_for_the_native_pose_call(
     try:
         if sig == signal.SIGTERM:
             signals.install_stop_handlers()  # what the commands do
+        else:  # Python's own Ctrl-C handler, even when the runner was started ignoring SIGINT
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         est = PoseEstimator(video=True)
         with pytest.raises(KeyboardInterrupt):
             est.detect(np.zeros((120, 160, 3), np.uint8), 0.0)

@@ -116,10 +116,8 @@ def test_report_round_trip_and_describe():
     assert from_report(population_report()) is None
     assert from_report({"source": "upright_frames", "bias_deg": "x"}) is None
     assert from_report({"source": "saved", "bias_deg": 3.0}) is None  # never re-saved
-    assert (
-        "2026-11-30"
-        in ref.saved().__class__(1.0, "saved", 1, None, "2026-11-30T08:00:00+00:00").describe()
-    )
+    saved = BackReference(1.0, "saved", 1, None, "2026-11-30T08:00:00+00:00")
+    assert saved.describe().startswith("your saved calibration of 2026-11-30")
 
 
 def test_each_posture_has_its_own_neutral_reading_when_seen():
