@@ -3,6 +3,10 @@
     .venv/bin/python benchmarks/accuracy.py --split sealed            # the figures of record
     .venv/bin/python benchmarks/accuracy.py --split tuning sealed     # both, side by side
     .venv/bin/python benchmarks/accuracy.py --synth DIR ... [--no-real] [--json OUT]
+    .venv/bin/python benchmarks/accuracy.py --model heavy --split tuning --json OUT  # another model
+
+``--model lite|full|heavy`` (default full) picks the pose model for every analysis (synthetic and
+real); benchmarks/compare_models.py puts the ``--json`` outputs of several models side by side.
 
 Synthetic part: ``--split NAME`` scores the clips of that split (benchmarks/splits.toml) in
 ``.cache/synth/NAME``, rendering missing ones first (synth extra; see benchmarks/splits.py);
@@ -19,6 +23,7 @@ when absent. Prints tables; ``--json`` also writes every figure.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import math
@@ -38,12 +43,14 @@ from accuracy_synth import compare_clip, summarize_synth, truth_valid_flags  # n
 from formcheck.config import Settings  # noqa: E402
 from formcheck.pipeline import AnalyzeOutputs, analyze  # noqa: E402
 
-__all__ = ["compare_clip", "truth_valid_flags", "score_folder", "main"]
+__all__ = ["compare_clip", "truth_valid_flags", "score_folder", "reports_dir", "main"]
 
 CACHE = ROOT / ".cache" / "synth"
 BENCH = ROOT / ".cache" / "synth_bench"
 REPORTS = ROOT / ".cache" / "synth_reports"  # formcheck's reports, reused for the same code
 REUSE_ANY = False  # --reuse-reports: reuse a cached report whatever code made it
+MODELS = ("lite", "full", "heavy")
+MODEL = "full"  # --model: the pose model every analysis uses
 GOALS = [  # (label, group key, format, goal test)
     ("recognised, hold frames, side+oblique", "recog_side_oblique", "pct", lambda v: v >= 0.95),
     ("recognised, hold frames, all views", "recog", "pct", None),
@@ -77,6 +84,12 @@ def find_clips(folder: Path) -> list[tuple[Path, Path]]:
     return clips
 
 
+def reports_dir(split: str, model: str = "full") -> Path:
+    """Where the cached reports of ``split`` analysed with pose ``model`` live: the full
+    model's in ``.cache/synth_reports/<split>``, any other's in ``.../<model>/<split>``."""
+    return REPORTS / split if model == "full" else REPORTS / model / split
+
+
 def analyse_clip(media: Path, reports: Path | None) -> dict[str, Any]:
     """formcheck's report of one clip; with ``reports``, kept there and reused when it was made
     by the same code state (revision + working-tree judgement diff) from the same clip."""
@@ -91,6 +104,7 @@ def analyse_clip(media: Path, reports: Path | None) -> dict[str, Any]:
     # every stay in the stretch counts as a hold (the clips' holds are short), so the hold-time
     # error measures recognition and measurement, not the minimum-hold product rule
     settings = Settings(catalogue_overrides={"defaults": {"min_hold_s": 0.0}})
+    settings.pose = dataclasses.replace(settings.pose, model=MODEL)
     report = analyze(media, settings, AnalyzeOutputs(thumbnails=False))
     if reports is not None:
         reports.mkdir(parents=True, exist_ok=True)
@@ -131,6 +145,8 @@ def score_folder(
         report = analyse_clip(media, reports)
         c = compare_clip(report, truth, rounded_deg)
         c["clip"] = media.name
+        # analysis seconds of this clip (also for reports reused from the cache)
+        c["analysis_s"] = (report.get("session") or {}).get("elapsed_s")
         c["code"] = report.get("benchmark_key", "").split("|")[0]
         per_clip.append(c)
         rec = sum(c["recog"]) / len(c["recog"]) if c["recog"] else math.nan
@@ -139,6 +155,7 @@ def score_folder(
               file=sys.stderr, flush=True)  # fmt: skip
     out = summarize_synth(per_clip, time.perf_counter() - t0)
     out["code_states"] = sorted({c["code"] for c in per_clip if c["code"]})
+    out["model"] = MODEL
     return out
 
 
@@ -304,16 +321,19 @@ def main() -> int:
         action="store_true",
         help="reuse cached reports even if the judgement code changed since (prints their states)",
     )
+    ap.add_argument("--model", choices=MODELS, default="full", help="pose model for every analysis")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    global REUSE_ANY
+    global REUSE_ANY, MODEL
     REUSE_ANY = args.reuse_reports
+    MODEL = args.model
     _code_state()
     if not args.split and not args.synth and not args.no_synth and not args.render:
         args.synth = [ROOT / "samples"]
     from formcheck.synth.holds import VALID_DEFINITION
 
-    print(f"formcheck {_tree_state()}; valid hold = {VALID_DEFINITION}", file=sys.stderr)
+    print(f"formcheck {_tree_state()}; model {MODEL}; valid hold = {VALID_DEFINITION}",
+          file=sys.stderr)  # fmt: skip
     results: dict[str, dict[str, Any]] = {}
     from splits import render_split, split_specs
 
@@ -323,7 +343,9 @@ def main() -> int:
         if not args.no_render:
             render_split(split, CACHE / split)
         names = {raw["name"]: parse_spec(raw).digest() for raw in split_specs(split)}
-        results[split] = score_folder([CACHE / split], args.rounded_deg, REPORTS / split, names)
+        results[split] = score_folder(
+            [CACHE / split], args.rounded_deg, reports_dir(split, MODEL), names
+        )
     if args.render:  # the older varied set (docs/accuracy.md, history): .cache/synth_bench
         from formcheck.stretches.catalogue import STRETCH_IDS
         from formcheck.synth import render_variations
@@ -335,8 +357,8 @@ def main() -> int:
         args.synth = [*args.synth, BENCH]
     if args.synth:
         results["+".join(p.name for p in args.synth)] = score_folder(args.synth, args.rounded_deg)
-    real = {} if args.no_real else run_real(args.data)
-    print(f"\nformcheck {_tree_state()}; valid hold = {VALID_DEFINITION}")
+    real = {} if args.no_real else run_real(args.data, MODEL)
+    print(f"\nformcheck {_tree_state()}; model {MODEL}; valid hold = {VALID_DEFINITION}")
     print_goals(results)
     for name, synth in results.items():
         if synth:
@@ -344,7 +366,7 @@ def main() -> int:
     print_real(real)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"synthetic": results, "real": real,
+        args.json.write_text(json.dumps({"synthetic": results, "real": real, "model": MODEL,
                                          "revision": _tree_state()}, indent=1, default=str))  # fmt: skip
     return 0
 

@@ -19,6 +19,7 @@ knee extension of straight-legged photos. Videos count frame by frame.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import sys
 from collections import defaultdict
@@ -98,13 +99,15 @@ def label_back(row: dict[str, str]) -> bool | None:
     return None
 
 
-def _frames(folder: Path, row: dict[str, str]) -> list[dict[str, Any]]:
-    report = analyze(folder / row["file"], Settings(), AnalyzeOutputs(thumbnails=False))
+def _frames(folder: Path, row: dict[str, str], model: str = "full") -> list[dict[str, Any]]:
+    settings = Settings()
+    settings.pose = dataclasses.replace(settings.pose, model=model)
+    report = analyze(folder / row["file"], settings, AnalyzeOutputs(thumbnails=False))
     return report["frames"]
 
 
-def score_set(folder: Path) -> dict[str, Any]:
-    """Analyse every file of ``folder``'s INVENTORY.tsv; the figures of that set."""
+def score_set(folder: Path, model: str = "full") -> dict[str, Any]:
+    """Analyse every file of ``folder``'s INVENTORY.tsv with pose ``model``; the figures."""
     rows = list(csv.DictReader((folder / "INVENTORY.tsv").open(encoding="utf-8"), delimiter="\t"))
     c: dict[str, Any] = defaultdict(list)
     by_view: dict[str, list[bool]] = defaultdict(list)
@@ -113,7 +116,7 @@ def score_set(folder: Path) -> dict[str, Any]:
         if not (folder / row["file"]).exists():
             continue
         cls, view, knee, back = label_class(row), label_view(row), label_knee(row), label_back(row)
-        frames = _frames(folder, row)
+        frames = _frames(folder, row, model)
         if not frames:
             continue
         video = len(frames) > 1
@@ -174,8 +177,9 @@ def _mean(xs: list[float]) -> float:
     return float(np.mean(xs)) if xs else math.nan
 
 
-def run_real(data: Path) -> dict[str, Any]:
-    """Score every labelled set under ``data`` (``../shared/data``); empty when absent."""
+def run_real(data: Path, model: str = "full") -> dict[str, Any]:
+    """Score every labelled set under ``data`` (``../shared/data``) with pose ``model``; empty
+    when absent."""
     if not data.is_dir():
         print(f"{data} not present: real-data part skipped", file=sys.stderr)
         return {}
@@ -185,7 +189,7 @@ def run_real(data: Path) -> dict[str, Any]:
     out = {}
     for folder in sets:
         print(f"  real set {folder.name} ...", file=sys.stderr, flush=True)
-        out[folder.name] = score_set(folder)
+        out[folder.name] = score_set(folder, model)
     return out
 
 

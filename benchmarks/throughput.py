@@ -1,9 +1,9 @@
 """Throughput benchmark: formcheck against the bare MediaPipe loop, in one run.
 
-    .venv/bin/python benchmarks/throughput.py [--video PATH] [--frames N] [--json OUT]
+    .venv/bin/python benchmarks/throughput.py [--video PATH] [--frames N] [--size WxH] [--json OUT]
 
-On the same decoded 640x480 video (default: samples/standing_fold_good.mp4, resized to 640x480
-and looped to N frames, written once to a temporary 30 fps file) it measures:
+On the same decoded video (default: samples/standing_fold_good.mp4, resized to 640x480 or
+``--size``, looped to N frames, written once to a temporary 30 fps file) it measures:
 
 1. the bare MediaPipe ``detect_for_video`` loop on frames already in memory (and already RGB),
    with MediaPipe's defaults (1 pose, no masks) and with formcheck's options (1 pose,
@@ -11,7 +11,9 @@ and looped to N frames, written once to a temporary 30 fps file) it measures:
 2. ``formcheck analyze`` end to end (decode, pose, metrics, rules, report) without and with an
    annotated output video, each in a fresh process (so peak memory is that process's);
 3. the live loop on a stand-in camera at 30 fps (``formcheck live --source``): processed fps,
-   capture-to-display latency percentiles, dropped frames (when the live command exists);
+   capture-to-display latency percentiles, dropped frames (when the live command exists); with
+   a picture wider than 640, also with ``--inference-width 0`` (the model sees the full
+   picture) beside live mode's default (640 pixels across);
 4. peak memory (max RSS) of each process, and the time from start to the first analysed frame.
 
 It prints each figure and its ratio to the bare MediaPipe loop. Goals (2 cores, full model):
@@ -38,7 +40,9 @@ sys.path.insert(0, str(ROOT))
 PY = sys.executable
 
 
-def make_video(src: Path, n: int, out: Path) -> list[np.ndarray]:
+def make_video(
+    src: Path, n: int, out: Path, size: tuple[int, int] = (640, 480)
+) -> list[np.ndarray]:
     import cv2
 
     cap = cv2.VideoCapture(str(src))
@@ -47,14 +51,14 @@ def make_video(src: Path, n: int, out: Path) -> list[np.ndarray]:
         ok, f = cap.read()
         if not ok:
             break
-        frames.append(cv2.resize(f, (640, 480), interpolation=cv2.INTER_AREA))
+        frames.append(cv2.resize(f, size, interpolation=cv2.INTER_AREA))
     cap.release()
     if not frames:
         raise SystemExit(f"cannot read {src}")
     # loop forth and back so the motion stays continuous
     seq = frames + frames[::-1]
     frames = [seq[i % len(seq)] for i in range(n)]
-    w = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (640, 480))
+    w = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
     for f in frames:
         w.write(f)
     w.release()
@@ -157,14 +161,24 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=600)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--live-seconds", type=float, default=15.0)
+    ap.add_argument("--size", default="640x480", help="the picture's size, WxH")
+    ap.add_argument(
+        "--live-speed",
+        type=float,
+        default=1.0,
+        help="play the stand-in camera this many times faster (2: a 60 fps camera), so a "
+        "faster per-frame step shows above the camera's 30 fps",
+    )
     args = ap.parse_args()
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+    assert len(size) == 2, "--size WxH"
     res: dict[str, Any] = {"cores": os.cpu_count(), "frames": args.frames}
     with tempfile.TemporaryDirectory() as tmp:
-        video = Path(tmp) / "bench_640x480.mp4"
-        frames = make_video(args.video, args.frames, video)
+        video = Path(tmp) / "bench.mp4"
+        frames = make_video(args.video, args.frames, video, (size[0], size[1]))
         duration = len(frames) / 30.0
         print(
-            f"video: {len(frames)} frames 640x480 at 30 fps ({duration:.0f} s) from {args.video.name}; {os.cpu_count()} cores"
+            f"video: {len(frames)} frames {size[0]}x{size[1]} at 30 fps ({duration:.0f} s) from {args.video.name}; {os.cpu_count()} cores"
         )
         res["bare_default"] = bare_loop(frames, num_poses=1, masks=False)
         res["bare_formcheck_opts"] = bare_loop(frames, num_poses=1, masks=True)
@@ -189,7 +203,7 @@ def main() -> int:
             if r["rc"] != 0:
                 print(r["stderr"], file=sys.stderr)
                 raise SystemExit(f"{name} failed")
-            rep = json.loads((Path(tmp) / "o" / "bench_640x480.json").read_text())
+            rep = json.loads((Path(tmp) / "o" / "bench.json").read_text())
             el = rep["session"]["elapsed_s"]
             res[name] = {
                 "fps": len(rep["frames"]) / el,
@@ -212,26 +226,31 @@ def main() -> int:
             have_live = True
         except ImportError:
             have_live = False
-        if have_live:
+        live_runs = [("live", [])]
+        if have_live and size[0] > 640:
+            live_runs.append(("live_full_width", ["--inference-width", "0"]))
+        for name, extra in live_runs if have_live else []:
             live_json = Path(tmp) / "live.json"
             r = timed_process(
                 [PY, "-m", "formcheck", "live", "--source", str(video), "--no-window", "--mute",
                  "--no-history", "--no-html", "--no-csv", "--json", str(live_json),
-                 "--duration", str(args.live_seconds)]
+                 "--duration", str(args.live_seconds), "--no-calibrate", "--no-adapt",
+                 "--speed", str(args.live_speed), *extra]
             )  # fmt: skip
             if r["rc"] == 0 and live_json.exists():
                 lv = json.loads(live_json.read_text()).get("live", {})
-                res["live"] = {
+                res[name] = {
                     "processed_fps": lv.get("fps_processed"),
                     "latency_ms_p50": lv.get("latency_ms", {}).get("p50"),
                     "latency_ms_p95": lv.get("latency_ms", {}).get("p95"),
                     "latency_ms_max": lv.get("latency_ms", {}).get("max"),
                     "captured": lv.get("frames_captured"),
                     "dropped": lv.get("frames_dropped"),
+                    "inference_width": lv.get("inference_width"),
                     "max_rss_mb": r["max_rss_mb"],
                 }
             else:
-                res["live"] = {"error": (r["stderr"] or "").strip().splitlines()[-1:]}
+                res[name] = {"error": (r["stderr"] or "").strip().splitlines()[-1:]}
     b, bf = res["bare_default"], res["bare_formcheck_opts"]
     print(
         f"\nbare MediaPipe loop (1 pose, no masks)     {b['fps']:6.1f} fps  {b['ms_per_frame']:5.1f} ms/frame  {b['cores_busy']:.2f} cores busy  (1.00x)"
@@ -246,16 +265,21 @@ def main() -> int:
         )
     if res.get("first_frame_s") is not None:
         print(f"first frame analysed {res['first_frame_s']:.2f} s after start (model cached)")
-    live = res.get("live")
-    if live and "error" not in live:
-        print(
-            f"live (stand-in camera 30 fps): {live['processed_fps']:.1f} fps processed, latency median "
-            f"{live['latency_ms_p50']:.0f} ms, p95 {live['latency_ms_p95']:.0f} ms, max {live['latency_ms_max']:.0f} ms; "
-            f"dropped {live['dropped']} of {live['captured']} frames; peak {live['max_rss_mb']:.0f} MB"
-        )
-    elif live:
-        print(f"live: {live['error']}")
-    else:
+    for name in ("live", "live_full_width"):
+        live = res.get(name)
+        if live and "error" not in live:
+            seen = f"model sees {live['inference_width'] or 'the full'} px across"
+            print(
+                f"{name} (stand-in camera {30 * args.live_speed:.0f} fps, {seen}): "
+                f"{live['processed_fps']:.1f} fps "
+                f"processed ({live['processed_fps'] / bare:.2f}x bare), latency median "
+                f"{live['latency_ms_p50']:.0f} ms, p95 {live['latency_ms_p95']:.0f} ms, max "
+                f"{live['latency_ms_max']:.0f} ms; dropped {live['dropped']} of "
+                f"{live['captured']} frames; peak {live['max_rss_mb']:.0f} MB"
+            )
+        elif live:
+            print(f"{name}: {live['error']}")
+    if "live" not in res:
         print("live: not measured (no live command)")
     if args.json:
         args.json.write_text(json.dumps(res, indent=1))

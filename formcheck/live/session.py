@@ -264,6 +264,7 @@ class LiveSession:
         live["window"] = loop.window is not None
         live["adapted"] = self._adapter.as_report() if self._adapter is not None else None
         live["calibration"] = self._calib.as_report()
+        live["inference_width"] = analyzer.settings.pose.max_width or None
         if isinstance(reader, CameraReader):
             live["camera_disconnects"] = reader.disconnects
         if self.screenshot_saved:

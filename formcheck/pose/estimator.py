@@ -50,6 +50,21 @@ def to_rgb(image_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
+def inference_picture(image: NDArray[np.uint8], max_width: int) -> NDArray[np.uint8]:
+    """``image`` scaled down to at most ``max_width`` pixels wide (0: unchanged), same aspect.
+
+    Landmarks are normalised to the picture, so they map back to the captured picture's pixels
+    unchanged; only the mask comes back smaller (scaled up again in ``_to_frame``).
+    """
+    h, w = image.shape[:2]
+    if max_width <= 0 or w <= max_width:
+        return image
+    import cv2
+
+    size = (max_width, max(1, round(h * max_width / w)))
+    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+
+
 class SubjectTracker:
     """Choose the main subject among several detected people, consistently over time.
 
@@ -144,8 +159,10 @@ class PoseEstimator:
         import mediapipe as mp
 
         h, w = image_bgr.shape[:2]
-        if rgb is None:
-            rgb = to_rgb(image_bgr)
+        if rgb is None:  # scaled first, then converted: less to convert
+            rgb = to_rgb(inference_picture(image_bgr, self.options.max_width))
+        else:
+            rgb = inference_picture(rgb, self.options.max_width)
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         quiet = self._quiet_frames > 0
         if quiet:
@@ -223,8 +240,15 @@ class PoseEstimator:
         mask = None
         if result.segmentation_masks and len(result.segmentation_masks) > choice:
             m = result.segmentation_masks[choice].numpy_view()
+            mh, mw = m.shape[:2]
             # copy: the view points into memory MediaPipe frees with the result
-            mask = np.array(m, dtype=np.float32, copy=True).reshape(h, w)
+            mask = np.array(m, dtype=np.float32, copy=True).reshape(mh, mw)
+            if (mh, mw) != (h, w):  # the model saw a smaller picture (PoseOptions.max_width)
+                import cv2
+
+                mask = np.asarray(
+                    cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32
+                )
         return PoseFrame(t_s, w, h, xy, z, vis, pres, world, mask, len(poses))
 
     def close(self) -> None:

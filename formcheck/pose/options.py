@@ -23,3 +23,10 @@ class PoseOptions:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     segmentation: bool = True
+    # The picture the model sees is at most this wide (pixels; 0 = as captured). MediaPipe scales
+    # its segmentation mask back to the size of the picture it is given, which costs 30 % of a
+    # frame at 1280x720 (25.1 vs 17.7 ms with and without the mask) and almost nothing at
+    # 640x360 (20.1 vs 19.6 ms): docs/speed.md. Landmarks come back in the captured picture's
+    # pixels and the mask is scaled back up, so the rest of formcheck sees no difference.
+    # Live mode sets 640 (formcheck live --inference-width); analyze keeps the full picture.
+    max_width: int = 0

@@ -94,6 +94,17 @@ def test_bad_plan_file_is_one_clear_error(
     assert code == 2 and "reps must be a whole number" in capsys.readouterr().err
 
 
+def test_bad_inference_width_is_one_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from formcheck.cli import main
+
+    code = main(["live", "--source", "x.mp4", "--inference-width", "-5", "--no-window"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--inference-width must be 0 or more, found -5" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 # --------------------------------------------------------------------------- replayed pose
 #: lying on the back, the left leg raised straight to 80 degrees, hands on it (supine_raise)
 LEFT_RAISE = dict(hip=(320, 400), trunk_deg=-90, wrist=(336, 311), thigh_deg=(170, 90))
@@ -252,6 +263,7 @@ def test_headless_session_from_a_stand_in_video(stand_in_video: Path, tmp_path: 
     assert report["plan"]["plan"]["reps"] == 3
     assert "] " in proc.stdout  # prompts printed as lines
     assert (tmp_path / "shot.png").exists() and live["screenshot"].endswith("shot.png")
+    assert live["inference_width"] == 640  # live mode's default (formcheck live --inference-width)
 
 
 @pytest.mark.model
