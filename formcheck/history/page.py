@@ -21,6 +21,7 @@ import numpy as np
 from formcheck import __version__
 from formcheck.history import store as history
 from formcheck.history.assess import assessment_section
+from formcheck.history.backref import saved_back_reference
 from formcheck.history.sessions_table import hold_bars, sessions_section
 from formcheck.io.atomic import atomic_write_text
 from formcheck.report.advice import Advice, advice_html, sources_html
@@ -223,6 +224,10 @@ def render_history_html(
     meta = f"<b>Period</b> {esc(dates[0])} to {esc(dates[-1])} ({days} days)"
     if db_label:
         meta += f" &nbsp;·&nbsp; <b>Database</b> {esc(db_label)}"
+    ref = saved_back_reference(db)
+    if ref is not None:  # what photos and videos without upright frames are judged against
+        when = f", measured {esc(ref.taken_at[:10])}" if ref.taken_at else ""
+        meta += f" &nbsp;·&nbsp; <b>Neutral back</b> reads {ref.bias_deg:+.0f}&deg;{when}"
     body = [f'<header class="page"><h1>{esc(title)}</h1><div class="meta">{meta}</div></header>']
 
     n_sessions = sum(a["sessions"] for a in adh)

@@ -358,6 +358,8 @@ def test_back_reference_is_stored_on_import_and_read_back(tmp_path: Path) -> Non
     later["back_reference"] = {"source": "population", "bias_deg": None, "description": "-"}
     history.import_report(db, later)
     assert saved_back_reference(db).bias_deg == 7.5
+    page = render_history_html(db, today=dt.date.fromisoformat(later["session"]["started_at"][:10]))
+    assert "<b>Neutral back</b> reads +8&deg;" in page
     # a history written before the table existed gets it when opened
     conn = sqlite3.connect(db)
     conn.execute("DROP TABLE back_references")
