@@ -37,6 +37,9 @@ class Job:
     workers_write
         True: the worker writes the report files (a folder the workers share); False: the
         worker only returns the report and the client writes it.
+    send
+        True: the client reads the file and sends its bytes with the task (workers that do
+        not see the input folder); False: the workers open ``input_path`` themselves.
     """
 
     input_path: str
@@ -46,6 +49,7 @@ class Job:
     html: bool = True
     csv: bool = True
     workers_write: bool = True
+    send: bool = False
 
     def paths(self) -> dict[str, Path]:
         """The report files of this job: ``json`` always, ``html`` and ``csv`` when asked."""
@@ -120,14 +124,40 @@ def make_jobs(
     html: bool = True,
     csv: bool = True,
     workers_write: bool = True,
+    send: bool = False,
 ) -> list[Job]:
     """One :class:`Job` per distinct input, with absolute paths and unique report names."""
     files = unique_inputs(inputs)
     out = os.path.abspath(out_dir)
     return [
-        Job(os.path.abspath(p), name, out, settings, html, csv, workers_write)
+        Job(os.path.abspath(p), name, out, settings, html, csv, workers_write, send)
         for p, name in zip(files, output_names(files), strict=True)
     ]
+
+
+#: the largest input the client sends to a worker (``--send``), bytes
+MAX_SEND_BYTES = 1 << 30
+
+
+def read_input(job: Job) -> bytes:
+    """The bytes of ``job``'s input, read by the client to send with the task (``--send``).
+
+    Raises :class:`~formcheck.errors.InputError` (one line) for a file that cannot be read or
+    is over :data:`MAX_SEND_BYTES`.
+    """
+    from formcheck.errors import InputError
+
+    path = Path(job.input_path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_SEND_BYTES:
+            raise InputError(
+                f"too large to send to the workers ({size / 2**20:.0f} MB > "
+                f"{MAX_SEND_BYTES / 2**20:.0f} MB): put it in a folder the workers share"
+            )
+        return path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read it to send to the workers: {err.strerror or err}") from err
 
 
 def write_report_files(report: dict[str, Any], paths: dict[str, Path]) -> tuple[str, ...]:

@@ -18,11 +18,18 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dask
 from distributed import Client, LocalCluster, as_completed
 
-from formcheck.batch.jobs import FileResult, Job, remove_stale_temps, write_report_files
+from formcheck.batch.jobs import (
+    FileResult,
+    Job,
+    read_input,
+    remove_stale_temps,
+    write_report_files,
+)
 from formcheck.batch.task import PLUGIN_NAME, ProvisionModel, process_file
 from formcheck.errors import ConfigError, FormcheckError
 
@@ -30,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: how often Dask re-runs a task that raised (not a bad file: that is a result, not a raise)
 DEFAULT_RETRIES = 2
+#: files sent with their tasks (``--send``): how many per worker are read and submitted ahead
+SEND_AHEAD = 2
 #: how many workers may die running one task before the scheduler gives up on it (Dask's
 #: ``distributed.scheduler.allowed-failures``; applies to the embedded cluster)
 ALLOWED_FAILURES = 3
@@ -171,17 +180,49 @@ def run_batch(
     if jobs:
         client.register_plugin(ProvisionModel(jobs[0].settings.pose.model), name=PLUGIN_NAME)
     run_id = uuid.uuid4().hex[:8]
-    futures = {
-        client.submit(
-            process_file, job, key=f"formcheck-{job.name}-{run_id}", retries=retries, pure=False
-        ): i
-        for i, job in enumerate(jobs)
-    }
     results: dict[int, FileResult] = {}
     history_lines: list[str] = []
     errors = 0
+    futures: dict[Any, int] = {}
+    pending = iter(range(len(jobs)))
+    # Files sent with their tasks (``job.send``) are read as they are submitted, a few per
+    # worker ahead, so the client never holds every file's bytes; others are submitted at once.
+    window = len(jobs)
+    if any(j.send for j in jobs):
+        window = SEND_AHEAD * max(1, len(client.scheduler_info().get("workers", {})))
+    done = as_completed(loop=client.loop)
+
+    def record(i: int, res: FileResult) -> None:
+        nonlocal errors
+        res = _finish(jobs[i], res, db, history_lines)
+        if on_result is not None:
+            on_result(res)
+        results[i] = res if keep_reports else dataclasses.replace(res, report=None)
+        errors += not res.ok
+        if on_done is not None:
+            on_done(len(results), len(jobs), errors)
+
+    def submit_next() -> bool:
+        """Submit the next job (a file that cannot be read to send is its own result)."""
+        for i in pending:
+            job = jobs[i]
+            try:
+                data = read_input(job) if job.send else None
+            except FormcheckError as err:
+                record(i, FileResult(job.input_path, job.name, ok=False, error=str(err)))
+                continue
+            key = f"formcheck-{job.name}-{run_id}"
+            fut = client.submit(process_file, job, data, key=key, retries=retries, pure=False)
+            futures[fut] = i
+            done.add(fut)
+            return True
+        return False
+
     try:
-        for fut in as_completed(list(futures), loop=client.loop):
+        for _ in range(window):
+            if not submit_next():
+                break
+        for fut in done:
             i = futures[fut]
             if i in results:  # pragma: no cover - as_completed yields each future once
                 continue
@@ -189,14 +230,9 @@ def run_batch(
                 res: FileResult = fut.result()
             except Exception as err:  # the task raised after its retries, or its workers died
                 res = _failed(jobs[i], err)
-            res = _finish(jobs[i], res, db, history_lines)
-            if on_result is not None:
-                on_result(res)
-            results[i] = res if keep_reports else dataclasses.replace(res, report=None)
-            errors += not res.ok
-            if on_done is not None:
-                on_done(len(results), len(jobs), errors)
+            record(i, res)
             fut.release()
+            submit_next()
     except BaseException:
         client.cancel(list(futures))
         raise

@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from distributed import WorkerPlugin
@@ -72,8 +74,12 @@ def with_model(settings: Settings, model_path: str) -> Settings:
     return dataclasses.replace(settings, pose=dataclasses.replace(settings.pose, model=model_path))
 
 
-def process_file(job: Job) -> FileResult:
+def process_file(job: Job, data: bytes | None = None) -> FileResult:
     """Analyse one file; write its report atomically (``job.workers_write``); return the result.
+
+    ``data``: the file's bytes, sent by the client (``job.send``): the worker analyses a
+    private temporary copy under the input's own name, deleted afterwards, and the report
+    names the client's path.
 
     The report files have deterministic names (``job.name``) and are each renamed into place
     (:mod:`formcheck.io.atomic`), the JSON last: a task that runs twice leaves one complete
@@ -83,16 +89,26 @@ def process_file(job: Job) -> FileResult:
 
     t0 = time.perf_counter()
     worker = _worker_address()
+    copy: Path | None = None
     try:
         settings = with_model(job.settings, provisioned_model(job.settings.pose.model))
-        report = analyze(job.input_path, settings)
+        if data is None:
+            report = analyze(job.input_path, settings)
+        else:
+            with tempfile.TemporaryDirectory(prefix="formcheck-batch-") as tmp:
+                copy = Path(tmp) / Path(job.input_path).name
+                copy.write_bytes(data)
+                report = analyze(copy, settings)
+            report["source"]["path"] = job.input_path
+            report["source"]["sent_to_worker"] = True
         written = write_report_files(report, job.paths()) if job.workers_write else ()
     except FormcheckError as err:
+        text = str(err) if copy is None else str(err).replace(str(copy), job.input_path)
         return FileResult(
             job.input_path,
             job.name,
             ok=False,
-            error=str(err),
+            error=text,
             worker=worker,
             elapsed_s=time.perf_counter() - t0,
         )

@@ -55,6 +55,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "not share the output folder)",
     )
     p.add_argument(
+        "--send",
+        action="store_true",
+        help="this client reads each input and sends its bytes with the task (for workers "
+        "that do not see the input folder; a few files per worker at a time, up to 1 GB each)",
+    )
+    p.add_argument(
         "--retries",
         type=int,
         default=None,
@@ -124,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         html=not args.no_html,
         csv=not args.no_csv,
         workers_write=not args.collect,
+        send=args.send,
     )
     db = None
     if not args.no_history:

@@ -220,3 +220,25 @@ def test_the_embedded_cluster_needs_no_server(media, tmp_path):
     _check_outputs(out, media["good"][:2], proc)
     assert "on 2 worker(s)" in proc.stderr, proc.stderr
     assert len(_sessions(db)) == 2
+
+
+def test_send_mode_workers_need_not_see_the_inputs(cluster, media, tmp_path):
+    """``--send --collect``: the client reads each input and sends its bytes; the workers
+    analyse a private copy and return the report, which names the client's path."""
+    out = tmp_path / "out"
+    inputs = [*media["good"][:2], *media["broken"], tmp_path / "missing.mp4"]
+    proc = run_cli(
+        "batch", *inputs, "--out", out, "--scheduler-file", cluster["file"], "--send",
+        "--collect", "--no-progress", "--no-history", cwd=tmp_path, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    errors = sorted(ln for ln in proc.stderr.splitlines() if ln.startswith("formcheck: error: "))
+    assert len(errors) == 2, proc.stderr
+    assert "broken.mp4" in errors[0] and "cannot open" in errors[0], errors
+    assert "formcheck-batch-" not in errors[0]  # the worker's copy is never named
+    assert "missing.mp4" in errors[1] and "cannot read it to send" in errors[1], errors
+    for clip in media["good"][:2]:
+        report = json.loads((out / f"{clip.stem}.json").read_text())
+        assert report["source"]["path"] == str(clip)
+        assert report["source"]["sent_to_worker"] is True
+        assert report["frames"]

@@ -15,6 +15,7 @@ import pytest
 from formcheck.batch.jobs import (
     make_jobs,
     output_names,
+    read_input,
     remove_stale_temps,
     report_paths,
     unique_inputs,
@@ -145,3 +146,32 @@ def test_an_unreachable_scheduler_is_a_one_line_error():
         open_client(scheduler="tcp://127.0.0.1:9", timeout_s=1.0),
     ):
         pass  # pragma: no cover
+
+
+def test_a_sent_file_is_analysed_from_its_bytes_and_named_by_the_clients_path(tmp_path):
+    from formcheck.batch.task import process_file
+
+    bad = tmp_path / "in" / "clip.mp4"
+    bad.parent.mkdir()
+    bad.write_bytes(b"not a video at all")
+    (job,) = make_jobs([str(bad)], tmp_path / "out", Settings(), send=True)
+    data = read_input(job)
+    bad.unlink()  # the worker must not need the client's file
+    res = process_file(job, data)
+    assert not res.ok and res.error and "cannot open clip.mp4" in res.error
+    assert "formcheck-batch-" not in res.error
+
+
+def test_an_input_that_cannot_be_sent_is_a_one_line_error(tmp_path, monkeypatch):
+    from formcheck.batch import jobs as jobs_mod
+    from formcheck.errors import InputError
+
+    big = tmp_path / "big.mp4"
+    big.write_bytes(b"x" * 2048)
+    (job,) = make_jobs([str(big)], tmp_path / "out", Settings(), send=True)
+    monkeypatch.setattr(jobs_mod, "MAX_SEND_BYTES", 1024)
+    with pytest.raises(InputError, match="too large to send to the workers"):
+        read_input(job)
+    (gone,) = make_jobs([str(tmp_path / "gone.mp4")], tmp_path / "out", Settings(), send=True)
+    with pytest.raises(InputError, match="cannot read it to send"):
+        read_input(gone)
