@@ -51,6 +51,7 @@ REPORTS = ROOT / ".cache" / "synth_reports"  # formcheck's reports, reused for t
 REUSE_ANY = False  # --reuse-reports: reuse a cached report whatever code made it
 MODELS = ("lite", "full", "heavy")
 MODEL = "full"  # --model: the pose model every analysis uses
+MAX_WIDTH = 0  # --max-width: the picture the model sees, at most this wide (0: as recorded)
 GOALS = [  # (label, group key, format, goal test)
     ("recognised, hold frames, side+oblique", "recog_side_oblique", "pct", lambda v: v >= 0.95),
     ("recognised, hold frames, all views", "recog", "pct", None),
@@ -84,9 +85,12 @@ def find_clips(folder: Path) -> list[tuple[Path, Path]]:
     return clips
 
 
-def reports_dir(split: str, model: str = "full") -> Path:
+def reports_dir(split: str, model: str = "full", max_width: int = 0) -> Path:
     """Where the cached reports of ``split`` analysed with pose ``model`` live: the full
-    model's in ``.cache/synth_reports/<split>``, any other's in ``.../<model>/<split>``."""
+    model's in ``.cache/synth_reports/<split>``, any other's in ``.../<model>/<split>``; with
+    a ``max_width`` (``[pose] max_width``), in ``.../<model>-w<max_width>/<split>``."""
+    if max_width:
+        return REPORTS / f"{model}-w{max_width}" / split
     return REPORTS / split if model == "full" else REPORTS / model / split
 
 
@@ -104,7 +108,7 @@ def analyse_clip(media: Path, reports: Path | None) -> dict[str, Any]:
     # every stay in the stretch counts as a hold (the clips' holds are short), so the hold-time
     # error measures recognition and measurement, not the minimum-hold product rule
     settings = Settings(catalogue_overrides={"defaults": {"min_hold_s": 0.0}})
-    settings.pose = dataclasses.replace(settings.pose, model=MODEL)
+    settings.pose = dataclasses.replace(settings.pose, model=MODEL, max_width=MAX_WIDTH)
     report = analyze(media, settings, AnalyzeOutputs(thumbnails=False))
     if reports is not None:
         reports.mkdir(parents=True, exist_ok=True)
@@ -322,17 +326,25 @@ def main() -> int:
         help="reuse cached reports even if the judgement code changed since (prints their states)",
     )
     ap.add_argument("--model", choices=MODELS, default="full", help="pose model for every analysis")
+    ap.add_argument(
+        "--max-width",
+        type=int,
+        default=0,
+        help="the model sees each picture scaled to at most this many pixels across "
+        "([pose] max_width; default 0: as recorded)",
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    global REUSE_ANY, MODEL
+    global REUSE_ANY, MODEL, MAX_WIDTH
     REUSE_ANY = args.reuse_reports
     MODEL = args.model
+    MAX_WIDTH = args.max_width
     _code_state()
     if not args.split and not args.synth and not args.no_synth and not args.render:
         args.synth = [ROOT / "samples"]
     from formcheck.synth.holds import VALID_DEFINITION
 
-    print(f"formcheck {_tree_state()}; model {MODEL}; valid hold = {VALID_DEFINITION}",
+    print(f"formcheck {_tree_state()}; model {MODEL} max_width {MAX_WIDTH}; valid hold = {VALID_DEFINITION}",
           file=sys.stderr)  # fmt: skip
     results: dict[str, dict[str, Any]] = {}
     from splits import render_split, split_specs
@@ -344,7 +356,7 @@ def main() -> int:
             render_split(split, CACHE / split)
         names = {raw["name"]: parse_spec(raw).digest() for raw in split_specs(split)}
         results[split] = score_folder(
-            [CACHE / split], args.rounded_deg, reports_dir(split, MODEL), names
+            [CACHE / split], args.rounded_deg, reports_dir(split, MODEL, MAX_WIDTH), names
         )
     if args.render:  # the older varied set (docs/accuracy.md, history): .cache/synth_bench
         from formcheck.stretches.catalogue import STRETCH_IDS
@@ -357,7 +369,7 @@ def main() -> int:
         args.synth = [*args.synth, BENCH]
     if args.synth:
         results["+".join(p.name for p in args.synth)] = score_folder(args.synth, args.rounded_deg)
-    real = {} if args.no_real else run_real(args.data, MODEL)
+    real = {} if args.no_real else run_real(args.data, MODEL, MAX_WIDTH)
     print(f"\nformcheck {_tree_state()}; model {MODEL}; valid hold = {VALID_DEFINITION}")
     print_goals(results)
     for name, synth in results.items():

@@ -99,14 +99,16 @@ def label_back(row: dict[str, str]) -> bool | None:
     return None
 
 
-def _frames(folder: Path, row: dict[str, str], model: str = "full") -> list[dict[str, Any]]:
+def _frames(
+    folder: Path, row: dict[str, str], model: str = "full", max_width: int = 0
+) -> list[dict[str, Any]]:
     settings = Settings()
-    settings.pose = dataclasses.replace(settings.pose, model=model)
+    settings.pose = dataclasses.replace(settings.pose, model=model, max_width=max_width)
     report = analyze(folder / row["file"], settings, AnalyzeOutputs(thumbnails=False))
     return report["frames"]
 
 
-def score_set(folder: Path, model: str = "full") -> dict[str, Any]:
+def score_set(folder: Path, model: str = "full", max_width: int = 0) -> dict[str, Any]:
     """Analyse every file of ``folder``'s INVENTORY.tsv with pose ``model``; the figures."""
     rows = list(csv.DictReader((folder / "INVENTORY.tsv").open(encoding="utf-8"), delimiter="\t"))
     c: dict[str, Any] = defaultdict(list)
@@ -116,7 +118,7 @@ def score_set(folder: Path, model: str = "full") -> dict[str, Any]:
         if not (folder / row["file"]).exists():
             continue
         cls, view, knee, back = label_class(row), label_view(row), label_knee(row), label_back(row)
-        frames = _frames(folder, row, model)
+        frames = _frames(folder, row, model, max_width)
         if not frames:
             continue
         video = len(frames) > 1
@@ -177,7 +179,7 @@ def _mean(xs: list[float]) -> float:
     return float(np.mean(xs)) if xs else math.nan
 
 
-def run_real(data: Path, model: str = "full") -> dict[str, Any]:
+def run_real(data: Path, model: str = "full", max_width: int = 0) -> dict[str, Any]:
     """Score every labelled set under ``data`` (``../shared/data``) with pose ``model``; empty
     when absent."""
     if not data.is_dir():
@@ -189,7 +191,7 @@ def run_real(data: Path, model: str = "full") -> dict[str, Any]:
     out = {}
     for folder in sets:
         print(f"  real set {folder.name} ...", file=sys.stderr, flush=True)
-        out[folder.name] = score_set(folder, model)
+        out[folder.name] = score_set(folder, model, max_width)
     return out
 
 
