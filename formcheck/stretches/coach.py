@@ -123,6 +123,18 @@ REASONS = {
 PROMPT_PRIORITY = tuple(f.kind for f in faults_by_priority())
 
 
+def _working_leg_is_far(m: FrameMetrics, side: str | None, posture: str | None) -> bool:
+    """The working leg is the far leg of a side view (not lying: there the raised leg is seen
+    above the other one wherever the camera is)."""
+    return (
+        posture != "lying"
+        and m.view == "side"
+        and side in SIDES
+        and m.near_side in SIDES
+        and side != m.near_side
+    )
+
+
 @dataclass
 class CoachOptions:
     """Settings of the coach (``[coach]`` in the settings file); times in seconds."""
@@ -253,7 +265,8 @@ class Coach:
             pos = position_check(stretch, side, angles_of(m), self.catalogue)
             missing = pos.missing
             state = None if (pos.unknown and not pos.missing) else pos.in_position
-            if state is None and self._far_leg_hidden(m, side, posture, pos.unknown):
+            far = _working_leg_is_far(m, side, posture)
+            if state is None and far and all(u in PER_LEG_MEASURES for u in pos.unknown):
                 # the stretched leg is the far one, hidden behind the near leg in a side view:
                 # the rest of the position holds, so the person is in the stretch (the knee is
                 # not judged and they are asked to turn; the back is judged)
@@ -275,14 +288,7 @@ class Coach:
             # The stretched leg should face the camera; until it does, its knee is not judged
             # (no false "straighten your knee") and the person is asked to turn. Lying, the
             # raised leg is seen above the other one wherever the camera is.
-            far_leg = (
-                engaged
-                and posture != "lying"
-                and m.view == "side"
-                and side in SIDES
-                and m.near_side in SIDES
-                and side != m.near_side
-            )
+            far_leg = engaged and far
             # settled: in this position without a break for settle_s (or within a hold): only
             # then is the form judged and can a hold begin; until then the frame is "settling"
             key = (stretch, side) if engaged else None
@@ -371,22 +377,6 @@ class Coach:
             back_judged=bool(judgeable and math.isfinite(flex)),
             stretch_confidence=rec.confidence,
             recognition_note=(rec.reason or rec.note) if o.stretch is None else None,
-        )
-
-    @staticmethod
-    def _far_leg_hidden(
-        m: FrameMetrics, side: str | None, posture: str | None, unknown: tuple[str, ...]
-    ) -> bool:
-        """The only unknowns of the position are the working leg's, and it is the far leg of a
-        side view (MediaPipe loses it behind the near leg)."""
-        return bool(
-            unknown
-            and posture != "lying"
-            and m.view == "side"
-            and side in SIDES
-            and m.near_side in SIDES
-            and side != m.near_side
-            and all(u in PER_LEG_MEASURES for u in unknown)
         )
 
     def _reason(
