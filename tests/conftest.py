@@ -32,3 +32,25 @@ def sample(name: str) -> Path:
     if not p.exists():
         pytest.skip(f"sample {name} not rendered yet")
     return p
+
+
+def sample_clip(name: str, out: Path, frames: int) -> Path:
+    """The first ``frames`` frames of the committed sample ``name`` (no suffix), written to
+    ``out`` (mp4v, the sample's frame rate): a short real video for tests."""
+    import cv2
+
+    src = cv2.VideoCapture(str(sample(f"{name}.mp4")))
+    fps = src.get(cv2.CAP_PROP_FPS) or 30.0
+    writer = None
+    for _ in range(frames):
+        ok, frame = src.read()
+        if not ok:
+            break
+        if writer is None:
+            size = (frame.shape[1], frame.shape[0])
+            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        writer.write(frame)
+    src.release()
+    assert writer is not None, f"could not read samples/{name}.mp4"
+    writer.release()
+    return out

@@ -20,10 +20,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import pytest
 
-from tests.conftest import sample
+from tests.conftest import sample_clip
 from tests.e2e.clirun import cli_env, run_cli
 
 distributed = pytest.importorskip("distributed", reason="the batch extra (Dask) is not installed")
@@ -33,30 +32,10 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 CLIPS = ("standing_fold_good", "supine_wall_left", "seated_floor_bouncing")
 
 
-def _clip(name: str, folder: Path, frames: int) -> Path:
-    """The first ``frames`` frames of a committed sample."""
-    src = cv2.VideoCapture(str(sample(f"{name}.mp4")))
-    fps = src.get(cv2.CAP_PROP_FPS) or 30.0
-    out = folder / f"{name}.mp4"
-    writer = None
-    for _ in range(frames):
-        ok, frame = src.read()
-        if not ok:
-            break
-        if writer is None:
-            size = (frame.shape[1], frame.shape[0])
-            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-        writer.write(frame)
-    src.release()
-    assert writer is not None, name
-    writer.release()
-    return out
-
-
 @pytest.fixture(scope="module")
 def media(tmp_path_factory) -> dict[str, list[Path]]:
     folder = tmp_path_factory.mktemp("batch_media")
-    good = [_clip(n, folder, 75) for n in CLIPS]
+    good = [sample_clip(n, folder / f"{n}.mp4", 75) for n in CLIPS]
     broken = folder / "broken.mp4"
     broken.write_bytes(b"this is not a video " * 64)
     return {"good": good, "broken": [broken]}

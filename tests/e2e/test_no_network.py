@@ -21,10 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
 import pytest
 
-from tests.conftest import ROOT, sample
+from tests.conftest import ROOT, sample, sample_clip
 
 #: any syscall line with an internet socket: created, or addressed (connect, sendto, bind...)
 _INTERNET = re.compile(r"\bsocket(pair)?\(AF_INET6?\b|sa_family=AF_INET6?\b")
@@ -49,26 +48,6 @@ def strace() -> str:
         why = (probe.stderr.strip().splitlines() or [f"exit code {probe.returncode}"])[-1]
         pytest.skip(f"strace cannot trace here (ptrace not permitted?): {why}")
     return exe
-
-
-def _short_video(tmp_path: Path, frames: int = 45) -> Path:
-    """The first ``frames`` frames (1.5 s) of a committed sample, with the person in view."""
-    src = cv2.VideoCapture(str(sample("standing_fold_good.mp4")))
-    fps = src.get(cv2.CAP_PROP_FPS) or 30.0
-    out = tmp_path / "short.mp4"
-    writer = None
-    for _ in range(frames):
-        ok, frame = src.read()
-        if not ok:
-            break
-        if writer is None:
-            size = (frame.shape[1], frame.shape[0])
-            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-        writer.write(frame)
-    src.release()
-    assert writer is not None, "could not read samples/standing_fold_good.mp4"
-    writer.release()
-    return out
 
 
 def _analyze_traced(strace: str, media: Path, tmp_path: Path) -> list[str]:
@@ -96,7 +75,11 @@ def _internet(lines: list[str]) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["photo", "video"])
 def test_analyze_opens_no_internet_socket(kind: str, strace: str, tmp_path: Path) -> None:
-    media = sample("standing_fold.jpg") if kind == "photo" else _short_video(tmp_path)
+    media = (
+        sample("standing_fold.jpg")
+        if kind == "photo"
+        else sample_clip("standing_fold_good", tmp_path / "short.mp4", 45)
+    )
     lines = _analyze_traced(strace, media, tmp_path)
     offending = _internet(lines)
     assert not offending, (

@@ -5,7 +5,6 @@ The cluster itself (a real scheduler and workers) is tested in tests/e2e/test_ba
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
@@ -81,23 +80,6 @@ def test_a_bad_file_is_a_result_with_its_error_not_an_exception(tmp_path):
     assert not res.ok and res.report is None
     assert "broken.mp4" in (res.error or "")
     assert not (tmp_path / "out" / "broken.json").exists()
-
-
-def test_progress_line_counts_files_and_is_silent_when_off():
-    from formcheck.commands.batch import FilesProgress
-
-    buf = io.StringIO()
-    bar = FilesProgress(True, buf)
-    bar(1, 4, 0)
-    bar(4, 4, 1)
-    bar.end()
-    text = buf.getvalue()
-    assert "1/4 files" in text and "4/4 files, 1 error" in text and text.endswith("\n")
-    quiet = io.StringIO()
-    off = FilesProgress(False, quiet)
-    off(1, 2, 0)
-    off.end()
-    assert quiet.getvalue() == ""
 
 
 def test_batch_options_are_checked_before_any_cluster_starts(tmp_path):
