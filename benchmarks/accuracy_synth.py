@@ -20,7 +20,11 @@ from formcheck.synth.holds import frame_durations_s, frame_valid, hold_intervals
 from formcheck.synth.randomize import conditions_of
 
 BOTH_SIDED = {"standing_fold", "seated_floor"}
-GROUP_KEYS = ("view", "support", "body", "clothing", "resolution", "light", "habit", "held_out")
+GROUP_KEYS = (
+    "view", "support", "body", "clothing", "resolution", "light", "habit", "held_out",
+    # the domain-randomization extras (formcheck.synth.randomize.extra_conditions)
+    "top", "legwear", "hair", "entry", "fidget", "camera_motion",
+)  # fmt: skip
 
 
 def truth_valid_flags(truth: dict[str, Any]) -> list[bool]:
@@ -66,6 +70,8 @@ def compare_clip(
             res["recog"].append(r["stretch"] == stretch)
             ok_side = r["side"] == side or (stretch in BOTH_SIDED and r["side"] == "both")
             res["side"].append(bool(ok_side))
+            if r["stretch"] is not None:  # left and right apart from recognition (issue 14.6)
+                res["side_named"].append(bool(ok_side))
         if stretch is None and in_frame:
             res["no_stretch"].append(r["stretch"] is None)
         lum_t = as_float(t["angles_3d"].get("lumbar_flexion_deg"))
@@ -123,6 +129,7 @@ def compare_clip(
         "errors": {k: res[k] for k in ("knee", "hip", "raise", "lumbar")},
         "recog": res["recog"],
         "side": res["side"],
+        "side_named": res["side_named"],
         "no_stretch": res["no_stretch"],
         "back_abstain": res["back_abstain"],
         "round": (tp, fp, fn),
@@ -152,6 +159,7 @@ def summarize(cs: list[dict[str, Any]]) -> dict[str, Any]:
     g["recog_frames"] = sum(len(c["recog"]) for c in cs)
     g["recog_side_oblique"] = _rate([x for c in so for x in c["recog"]])
     g["side"] = _rate([x for c in cs for x in c["side"]])
+    g["side_named"] = _rate([x for c in cs for x in c["side_named"]])
     g["no_stretch"] = _rate([x for c in cs for x in c["no_stretch"]])
     g["back_abstain"] = _rate([x for c in cs for x in c["back_abstain"]])
     tp, fp, fn = (sum(c["round"][i] for c in cs) for i in range(3))
@@ -188,6 +196,6 @@ def summarize_synth(per_clip: list[dict[str, Any]], elapsed: float) -> dict[str,
     out: dict[str, Any] = {"clips": len(per_clip), "elapsed_s": elapsed, "groups": {}}
     for name in sorted(groups, key=lambda s: (s != "all", s)):
         out["groups"][name] = summarize(groups[name])
-    out["per_clip"] = [{k: v for k, v in c.items() if k not in ("errors", "recog", "side", "no_stretch", "back_abstain")}
+    out["per_clip"] = [{k: v for k, v in c.items() if k not in ("errors", "recog", "side", "side_named", "no_stretch", "back_abstain")}
                        for c in per_clip]  # fmt: skip
     return out

@@ -104,9 +104,12 @@ class Body:
     _root_rest: np.ndarray
     stature_m: float = float("nan")  # standing height of the rest mesh
     volume_m3: float = float("nan")  # enclosed volume of the rest mesh (mass ~ 1000 kg/m3 x this)
+    rest_vertices: np.ndarray | None = None  # (V, 3) Anny rest mesh (z up, +y to the back)
 
     @classmethod
-    def build(cls, phenotype: dict | None = None, sleeves: str = "short") -> Body:
+    def build(
+        cls, phenotype: dict | None = None, sleeves: str = "short", legwear: str = "trousers"
+    ) -> Body:
         anny, torch = _import_anny()
         model = anny_model()
         phen = {k: float(v) for k, v in (phenotype or {}).items() if k in PHENOTYPES}
@@ -133,6 +136,8 @@ class Body:
                     break
             if sleeves == "long" and label.startswith("lowerarm"):
                 part = "top"
+            if legwear == "shorts" and label.startswith(("lowerleg", "upperleg02")):
+                part = "skin"
             part_of_bone.append(part)
         vpart = np.array(part_of_bone, dtype=object)[vertex_bone]
         # hair: the top and back of the head
@@ -157,6 +162,7 @@ class Body:
             _root_rest=rest_heads[0],
             stature_m=float(np.ptp(rest_vertices[:, 2])),
             volume_m3=_mesh_volume_m3(rest_vertices, faces),
+            rest_vertices=rest_vertices,
         )
 
     def vertices(self, rotations: np.ndarray, root_m: np.ndarray | None = None) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.synth.body import Body
+from formcheck.synth.extras import camera_at
 from formcheck.synth.meshes import box, segment_box
 from formcheck.synth.pose import BodyPose, pose_skeleton
 from formcheck.synth.skeleton import ANNY_TO_WORLD, PosedSkeleton, rot_world_y
@@ -207,6 +208,15 @@ class Clip:
     props: dict[str, list]
     camera: Camera
     distance_m: float
+    #: each frame's camera (the spec's ``shake_deg`` / ``drift_deg``); ``camera`` when static
+    cameras: list[Camera] | None = None
+
+    def camera_of(self, i: int) -> Camera:
+        return self.cameras[i] if self.cameras is not None else self.camera
+
+    @property
+    def moving_camera(self) -> bool:
+        return self.cameras is not None
 
 
 def pose_clip(spec: Spec, body: Body, *, still: bool, max_frames: int | None = None) -> Clip:
@@ -228,7 +238,7 @@ def pose_clip(spec: Spec, body: Body, *, still: bool, max_frames: int | None = N
     framing = [
         p.vertices
         for p, f in zip(placed, frames, strict=True)
-        if f.phase != "away" and f.pose.frame_shift == 0
+        if f.phase not in ("arrive", "away") and f.pose.frame_shift == 0
     ]
     if still or not framing:
         ref = frames[0] if still else None
@@ -253,7 +263,14 @@ def pose_clip(spec: Spec, body: Body, *, still: bool, max_frames: int | None = N
         placer.place(f.pose) if f.pose.frame_shift > 0 else p
         for p, f in zip(placed, frames, strict=True)
     ]
-    return Clip(m, placer, frames, placed, props, camera, dist)
+    cameras = None
+    shake, drift = (
+        float(spec.camera.get("shake_deg", 0.0)),
+        float(spec.camera.get("drift_deg", 0.0)),
+    )
+    if (shake > 0 or drift > 0) and not still:
+        cameras = [camera_at(camera, shake, drift, spec.seed, f.t_s) for f in frames]
+    return Clip(m, placer, frames, placed, props, camera, dist, cameras)
 
 
 def strap_vertices(p: Placed, f: FrameState) -> tuple[np.ndarray, np.ndarray]:

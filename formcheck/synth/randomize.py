@@ -119,14 +119,26 @@ def _near(rng: random.Random, colour: str, spread: float = 0.06) -> str:
     return _hex(tuple(min(1.0, max(0.0, c + rng.uniform(-spread, spread))) for c in rgb))
 
 
-def _yaw_abs(rng: random.Random, band: tuple[float, float] | None, avoid: tuple | None) -> float:
-    """|camera azimuth| (0 in front, 90 side-on, 180 behind): side +-45 most often."""
+def _yaw_abs(
+    rng: random.Random,
+    band: tuple[float, float] | None,
+    avoid: tuple | None,
+    behind_feet_wall: bool = False,
+) -> float:
+    """|camera azimuth| (0 in front, 90 side-on, 180 behind): side +-45 most often.
+
+    ``behind_feet_wall`` (the wall stretch: a wall stands beyond the feet, where azimuth 0
+    is): an azimuth on the feet's side is mirrored to the head's side (``180 - a``), so the
+    camera is never behind the wall, whatever distance the framing picks.
+    """
     if band is not None:
         return rng.uniform(*band)
     while True:
         zone = weighted(rng, {"side": 0.65, "front": 0.175, "back": 0.175})
         y = {"side": (45.0, 135.0), "front": (0.0, 45.0), "back": (135.0, 180.0)}[zone]
         val = rng.uniform(*y)
+        if behind_feet_wall and val < 90.0:
+            val = 180.0 - val
         if avoid is None or not _inside(val, avoid):
             return val
 
@@ -156,7 +168,8 @@ def sample_spec(
         Draw that parameter from its held-out region (a sealed clip that tests it);
         ``support`` also makes the stretch ``standing_support``.
     max_duration_s : float
-        Upper bound on the clip's length (seconds).
+        Upper bound on the clip's length (seconds), not counting the 2.2-3.2 s of walking into
+        the picture that :func:`add_extras` puts in front of some clips.
 
     Returns
     -------
@@ -260,9 +273,12 @@ def sample_spec(
         )
     # camera
     band = ho.yaw_abs_deg
-    yaw_abs = _yaw_abs(rng, band if force == "azimuth" else None, band if exclude_holdout else None)
-    if sid == "supine_wall":  # the wall stands beyond the feet: keep the lens off that side
-        yaw_abs = max(yaw_abs, 60.0)
+    yaw_abs = _yaw_abs(
+        rng,
+        band if force == "azimuth" else None,
+        band if exclude_holdout else None,
+        behind_feet_wall=sid == "supine_wall",
+    )
     camera = {
         "yaw_deg": round(rng.choice([-1.0, 1.0]) * yaw_abs, 2),
         "height_m": round(rng.uniform(0.1, 1.8), 3),
@@ -308,7 +324,59 @@ def sample_spec(
         },
     }
     raw["meta"]["held_out"] = ho.hits(raw)
+    add_extras(raw, seed)
     return raw
+
+
+#: how often each extra is drawn (docs/synth.md, "Domain randomization"); ``walk_in`` applies
+#: to clips that start standing only
+EXTRA_RATES = {
+    "loose_top": 0.30,
+    "shorts": 0.20,
+    "long_hair": 0.25,
+    "walk_in": 0.20,
+    "fidget": 0.30,
+    "handheld": 0.20,
+}
+
+
+def add_extras(raw: dict[str, Any], seed: int) -> list[str]:
+    """Draw the extras of issue 13 (loose top, shorts, long hair, walking in, fidgeting, a
+    handheld camera) into ``raw`` from their own stream, ``random.Random(f"{seed}:extras")``.
+
+    Every value is drawn whether it is used or not, so each extra is independent of the others
+    and of everything :func:`sample_spec` drew before; a clip that gets none is left exactly as
+    it was (same spec hash as before the extras existed). Returns the extras applied (also in
+    ``meta["extras"]`` when there are any).
+    """
+    rng = random.Random(f"{seed}:extras")
+    draws = {name: rng.random() < rate for name, rate in EXTRA_RATES.items()}
+    walk_s = round(rng.uniform(2.2, 3.2), 2)
+    fidget = round(rng.uniform(0.4, 1.0), 3)
+    shake = round(rng.uniform(0.3, 1.2), 3)
+    drift = round(rng.uniform(0.5, 4.0), 3)
+    applied = []
+    if draws["loose_top"]:
+        raw["subject"]["top_fit"] = "loose"
+        applied.append("loose_top")
+    if draws["shorts"]:
+        raw["subject"]["legwear"] = "shorts"
+        applied.append("shorts")
+    if draws["long_hair"]:
+        raw["subject"]["hair_length"] = "long"
+        applied.append("long_hair")
+    if draws["walk_in"] and raw["timeline"][0]["phase"] == "stand":
+        raw["timeline"].insert(0, {"phase": "arrive", "duration_s": walk_s})
+        applied.append("walk_in")
+    if draws["fidget"]:
+        raw["params"]["fidget"] = fidget
+        applied.append("fidget")
+    if draws["handheld"]:
+        raw["camera"].update(shake_deg=shake, drift_deg=drift)
+        applied.append("handheld")
+    if applied:
+        raw["meta"]["extras"] = applied
+    return applied
 
 
 def view_band(yaw_deg: float) -> str:
@@ -349,4 +417,21 @@ def conditions_of(raw: Mapping[str, Any]) -> dict[str, str]:
         "light": str(meta.get("light", "-")),
         "habit": str(meta.get("habit", "-")),
         "held_out": ",".join(meta.get("held_out", [])) or "none",
+        **extra_conditions(raw),
+    }
+
+
+def extra_conditions(raw: Mapping[str, Any]) -> dict[str, str]:
+    """The extras' conditions (read from the spec itself, so hand-written specs group too)."""
+    subj = raw.get("subject", {})
+    cam = raw.get("camera", {})
+    timeline = raw.get("timeline", [])
+    moving = float(cam.get("shake_deg", 0.0)) > 0 or float(cam.get("drift_deg", 0.0)) > 0
+    return {
+        "top": "loose_top" if subj.get("top_fit") == "loose" else "fitted_top",
+        "legwear": str(subj.get("legwear", "trousers")),
+        "hair": str(subj.get("hair_length", "short")),
+        "camera_motion": "handheld" if moving else "static",
+        "entry": "walks_in" if any(s.get("phase") == "arrive" for s in timeline) else "in_place",
+        "fidget": "fidget" if float(raw.get("params", {}).get("fidget", 0.0)) > 0 else "still",
     }

@@ -20,6 +20,7 @@ import numpy as np
 from formcheck.errors import OutputError
 from formcheck.synth.body import Body, SynthUnavailable
 from formcheck.synth.degrade import degrade_frame
+from formcheck.synth.extras import LongHair, LooseTop
 from formcheck.synth.holds import VALID_DEFINITION, body_size, frame_valid, hold_intervals
 from formcheck.synth.meshes import material, vertex_normals
 from formcheck.synth.place import Clip, Placed, pose_clip, strap_vertices
@@ -76,6 +77,7 @@ def render_spec(
     body = Body.build(
         {k: subject[k] for k in ("gender", "age", "muscle", "weight", "height", "proportions")},
         sleeves=subject["sleeves"],
+        legwear=subject.get("legwear", "trousers"),
     )
     clip = pose_clip(spec, body, still=still, max_frames=max_frames)
     log.info("posed %d frames in %.1f s", len(clip.frames), time.perf_counter() - t0)
@@ -164,7 +166,7 @@ def _render_frames(
         writer = cv2.VideoWriter(str(tmp), fourcc, spec.fps, (spec.width, spec.height))
         if not writer.isOpened():
             raise OutputError(f"cannot write video {out} (OpenCV mp4v)")
-    truth_frames = []
+    truth_frames: list[dict] = []
     noise_rng = np.random.default_rng(spec.seed + 7919)
     # One set of body and strap primitives for the whole clip, their vertex buffers rewritten
     # each frame: new meshes per frame leak ~60 MB a frame in OSMesa.
@@ -187,10 +189,31 @@ def _render_frames(
         mode=4,
     )
     scene.add(pyrender.Mesh([strap_prim]))
+    # garments drawn over the body (docs/synth.md, "Domain randomization"), same buffer scheme
+    garments: list[tuple[Any, Any, Any]] = []  # (kind, model, primitive)
+    top = LooseTop.of(body) if subject.get("top_fit") == "loose" else None
+    if top is not None:
+        garments.append(("top", top, None))
+    if subject.get("hair_length") == "long":
+        garments.append(("hair", LongHair.of(body), None))
+    for k, (kind, model, _) in enumerate(garments):
+        gv = _garment_vertices(model, v0, n0, placed[0], top).astype(np.float32)
+        prim = pyrender.Primitive(
+            positions=gv,
+            normals=vertex_normals(gv, model.faces).astype(np.float32),
+            indices=model.faces,
+            material=materials[kind],
+            mode=4,
+        )
+        scene.add(pyrender.Mesh([prim]))
+        garments[k] = (kind, model, prim)
+    cam_node = scene.main_camera_node
     try:
         for f, p in zip(frames, placed, strict=True):
             v = p.vertices.astype(np.float32)
             n = vertex_normals(v, body.faces).astype(np.float32)
+            if clip.moving_camera:
+                scene.set_pose(cam_node, clip.camera_of(len(truth_frames)).gl_pose)
             if f.pose.arms.get("strap", 0.0) > 0.5:
                 sv, sn = strap_vertices(p, f)
             else:
@@ -203,6 +226,13 @@ def _render_frames(
                 for prim in body_prims:
                     prim.positions, prim.normals = v, n
                 strap_prim.positions, strap_prim.normals = sv, sn
+            for _, model, prim in garments:
+                gv = _garment_vertices(model, v, n, p, top).astype(np.float32)
+                gn = vertex_normals(gv, model.faces).astype(np.float32)
+                if prim._in_context():
+                    _upload(renderer, [prim], gv, gn)
+                else:
+                    prim.positions, prim.normals = gv, gn
             colour, _ = renderer.render(scene)
             bgr = degrade_frame(np.ascontiguousarray(colour[:, :, ::-1]), spec.post, noise_rng)
             if writer is not None:
@@ -211,12 +241,30 @@ def _render_frames(
                 ok = cv2.imwrite(str(tmp), bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
                 if not ok:
                     raise OutputError(f"cannot write image {out}")
-            truth_frames.append(_truth_frame(f, p, camera, still))
+            cam_f = clip.camera_of(len(truth_frames)) if clip.moving_camera else camera
+            row = _truth_frame(f, p, cam_f, still)
+            if clip.moving_camera:
+                row["camera"] = {
+                    "position_m": np.round(cam_f.position, 4).tolist(),
+                    "target_m": np.round(cam_f.target, 4).tolist(),
+                    "world_to_camera": np.round(cam_f.world_to_camera, 6).tolist(),
+                }
+            truth_frames.append(row)
     finally:
         if writer is not None:
             writer.release()
         renderer.delete()
     return truth_frames
+
+
+def _garment_vertices(
+    model: Any, v: np.ndarray, n: np.ndarray, p: Placed, top: LooseTop | None
+) -> np.ndarray:
+    """One frame's vertices of a garment (the top is computed again for the hair on it)."""
+    if isinstance(model, LooseTop):
+        return model.vertices(v.astype(float), n, p.landmarks)
+    over = (top, top.vertices(v.astype(float), n, p.landmarks)) if top is not None else None
+    return model.vertices(v, n, over)
 
 
 def _truth_frame(f: FrameState, p: Placed, camera: Camera, still: bool) -> dict:

@@ -130,7 +130,7 @@ def build_scene(pyrender: Any, spec: Spec, clip: Clip) -> Any:
             [
                 p.vertices[::5]
                 for p, f in zip(clip.placed, clip.frames, strict=True)
-                if f.phase not in ("stand", "away")
+                if f.phase not in ("arrive", "stand", "away")
             ]
             or [clip.placed[0].vertices]
         )

@@ -21,7 +21,7 @@ from typing import Any
 from formcheck.errors import ConfigError
 from formcheck.synth.pose import BILATERAL, FAULTS, STRETCHES
 
-PHASES = ("stand", "enter", "hold", "release", "rest", "switch", "away")
+PHASES = ("arrive", "stand", "enter", "hold", "release", "rest", "switch", "away")
 SIDES = ("left", "right", "both")
 VIEWS = {"side": 90.0, "oblique": 45.0, "front": 0.0}
 FLOOR_PATTERNS = ("plain", "planks", "checker", "tiles")
@@ -58,6 +58,18 @@ DEFAULT_SUBJECT: dict[str, Any] = {
     "hair": "#3a2a1f",
     "socks": "#e8e8e8",
     "sleeves": "short",
+}
+#: optional subject keys (issue 13, domain randomization): written into the resolved spec (and
+#: so its hash) only when the spec gives them, so specs from before they existed keep their hash
+OPTIONAL_SUBJECT: dict[str, tuple[str, ...]] = {
+    "top_fit": ("fitted", "loose"),  # loose: a garment mesh that hides the line of the back
+    "legwear": ("trousers", "shorts"),  # shorts: thighs covered above the knee only
+    "hair_length": ("short", "long"),  # long: hair over the back of the neck and upper back
+}
+#: optional camera keys (degrees; 0 = a camera on a tripod), same rule as OPTIONAL_SUBJECT
+OPTIONAL_CAMERA: dict[str, tuple[float, float]] = {
+    "shake_deg": (0.0, 5.0),  # handheld jitter: ~2 Hz wobble of the aim, this amplitude
+    "drift_deg": (0.0, 30.0),  # a slow pan / tilt of the aim over the clip, this amplitude
 }
 DEFAULT_CAMERA: dict[str, Any] = {
     "yaw_deg": 90.0,
@@ -186,7 +198,12 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
     width = int(_num("width", raw.get("width", 640), 16, 4096))
     height = int(_num("height", raw.get("height", 480), 16, 4096))
     seed = int(_num("seed", raw.get("seed", 0)))
-    subject = _table(raw, "subject", DEFAULT_SUBJECT)
+    given_subject = dict(raw.get("subject", {})) if isinstance(raw.get("subject"), dict) else {}
+    optional_subject = {k: v[0] for k, v in OPTIONAL_SUBJECT.items()}
+    subject = _table(raw, "subject", {**DEFAULT_SUBJECT, **optional_subject})
+    for k, choices in OPTIONAL_SUBJECT.items():
+        if subject[k] not in choices:
+            raise SpecError(f"subject.{k}: expected one of {choices}, found {subject[k]!r}")
     for k in PHENOTYPE_KEYS:
         subject[k] = _num(f"subject.{k}", subject[k], 0.0, 1.0)
     for k in COLOUR_KEYS:
@@ -195,7 +212,11 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
         raise SpecError(
             f"subject.sleeves: expected 'short' or 'long', found {subject['sleeves']!r}"
         )
-    camera = _table(raw, "camera", {**DEFAULT_CAMERA, "view": None})
+    given_camera = dict(raw.get("camera", {})) if isinstance(raw.get("camera"), dict) else {}
+    optional_camera = {k: 0.0 for k in OPTIONAL_CAMERA}
+    camera = _table(raw, "camera", {**DEFAULT_CAMERA, **optional_camera, "view": None})
+    for k, (lo, hi) in OPTIONAL_CAMERA.items():
+        camera[k] = _num(f"camera.{k}", camera[k], lo, hi)
     if camera["view"] is not None:
         if camera["view"] not in VIEWS:
             raise SpecError(
@@ -280,7 +301,13 @@ def parse_spec(raw: dict, name: str = "synth") -> Spec:
     if still is not None:
         still = _num("still_t_s", still, 0.0)
     resolved = copy.deepcopy(raw)
-    resolved.update(subject=subject, camera=camera, scene=scene)
+    resolved.update(
+        subject={
+            k: v for k, v in subject.items() if k not in OPTIONAL_SUBJECT or k in given_subject
+        },
+        camera={k: v for k, v in camera.items() if k not in OPTIONAL_CAMERA or k in given_camera},
+        scene=scene,
+    )
     if "post" in raw:
         resolved["post"] = post
     return Spec(

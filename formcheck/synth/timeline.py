@@ -4,7 +4,9 @@ Each segment moves the body from where the previous one ended to its target pose
 ease (through a crouch when the body goes between standing and the floor or a chair), then
 holds it. Faults: ``back_rounding`` and ``knee_bent`` are target poses; ``bouncing`` adds a
 1.5 Hz, 7 degree oscillation of the stretch's hip angle; ``out_of_frame`` slides the person
-sideways out of the picture (``BodyPose.frame_shift``, resolved by the renderer).
+sideways out of the picture (``BodyPose.frame_shift``, resolved by the renderer). ``arrive``
+walks into the picture along the same line ``away`` walks out on, then turns to stand.
+``params.fidget`` (0..1) adds small shifts while still (:class:`formcheck.synth.extras.Fidget`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from formcheck.synth.extras import Fidget
 from formcheck.synth.pose import BodyPose, ease, interpolate
 from formcheck.synth.spec import Segment, Spec
 from formcheck.synth.stretch_poses import (
@@ -25,6 +28,9 @@ from formcheck.synth.stretch_poses import (
 BOUNCE_HZ = 1.5
 BOUNCE_DEG = 7.0
 WALK_SPEED_M_S = 1.1
+ARRIVE_TURN_S = 0.8  # ``arrive``: the last this many seconds turn from walking to standing
+#: phases in which the person keeps still (fidgeting happens in these)
+STILL_PHASES = ("stand", "hold", "rest")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class FrameState:
 
 def _state_of(phase: str) -> str:
     return {
+        "arrive": "stand",
         "stand": "stand",
         "enter": "hold",
         "hold": "hold",
@@ -53,7 +60,7 @@ def _state_of(phase: str) -> str:
 
 
 def _ease_s(seg: Segment, first: bool) -> float:
-    if first:
+    if first or seg.phase == "arrive":
         return 0.0
     if seg.phase in ("enter", "release", "switch"):
         return seg.duration_s
@@ -117,7 +124,7 @@ def build_frames(
         seg_start.append(t)
         params = {**spec.params, **(seg.params or {})}
         side = seg.side
-        if seg.phase in ("stand", "away"):
+        if seg.phase in ("arrive", "stand", "away"):
             side = None
         fault = seg.fault if seg.fault in ("back_rounding", "knee_bent") else None
         state = _state_of(seg.phase)
@@ -133,6 +140,22 @@ def build_frames(
     if t_list is None:
         n = spec.frame_count
         t_list = [i / spec.fps for i in range(n)]
+    # fidgeting: on in each run of still segments, faded in over 1 s after the run has eased
+    # in, and out over the last 0.5 s (the next movement starts from the plain target pose)
+    runs: list[tuple[float, float]] = []
+    for j, seg in enumerate(spec.timeline):
+        if seg.phase not in STILL_PHASES:
+            runs.append((math.inf, -math.inf))
+        elif j and spec.timeline[j - 1].phase in STILL_PHASES:
+            runs.append(runs[-1])
+        else:
+            start = seg_start[j] + _ease_s(seg, j == 0)
+            end = seg_start[j] + seg.duration_s
+            for nxt in spec.timeline[j + 1 :]:
+                if nxt.phase not in STILL_PHASES:
+                    break
+                end += nxt.duration_s
+            runs.append((start, end))
     frames = []
     for i, ts in enumerate(t_list):
         k = len(spec.timeline) - 1
@@ -148,6 +171,15 @@ def build_frames(
         chain = [a, *_vias(spec.stretch, a, b, m), b]
         pose = _chain(chain, w) if len(chain) > 2 else interpolate(a, b, ease(w))
         fault = seg.fault
+        if seg.phase == "arrive":
+            walk_s = max(0.0, seg.duration_s - ARRIVE_TURN_S)
+            if local < walk_s:
+                left = WALK_SPEED_M_S * (walk_s - local)
+                pose = walk_pose(local, -left, walk_heading_deg)
+            else:
+                walking = walk_pose(walk_s, 0.0, walk_heading_deg)
+                turn = ease(min((local - walk_s) / ARRIVE_TURN_S, 1.0))
+                pose = interpolate(walking, b, turn)
         if seg.phase == "away":
             walk_t = max(0.0, local - e)
             if walk_t > 0:
@@ -165,7 +197,13 @@ def build_frames(
             fault in ("back_rounding", "knee_bent") and w < 0.5
         ):
             fault = None  # not acted out enough yet
-        if seg.phase in ("stand", "away", "rest"):
+        params = {**spec.params, **(seg.params or {})}
+        amp = float(params.get("fidget", 0.0))
+        if amp > 0 and seg.phase in STILL_PHASES:
+            lo, hi = runs[k]
+            weight = min(max((ts - lo) / 1.0, 0.0), 1.0, max((hi - ts) / 0.5, 0.0))
+            pose = Fidget(amp, spec.seed).apply(pose, ts, weight)
+        if seg.phase in ("arrive", "stand", "away", "rest"):
             stretch, side = None, None
         else:
             stretch, side = spec.stretch, seg.side

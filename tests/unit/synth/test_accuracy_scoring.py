@@ -76,6 +76,27 @@ def test_compare_clip_counts_the_goal_measures():
     assert g["knee"]["mae"] == pytest.approx(2.0)
 
 
+def test_the_working_leg_is_scored_apart_from_recognition():
+    """'working leg right' counts every hold frame (a frame with no stretch named is wrong);
+    'where a stretch is named' only those with one, so a swap shows apart from a miss."""
+    truth = {
+        "stretch": "standing_support",
+        "camera": {},
+        "spec": {"camera": {"yaw_deg": 90.0}},
+        "frames": [
+            {**_truth_row(i, "hold"), "stretch": "standing_support", "side": "left"}
+            for i in range(4)
+        ],
+    }
+    rows = [{**_report_row("standing_support"), "side": s} for s in ("left", "left", "right")] + [
+        _report_row(None)
+    ]
+    c = compare_clip({"frames": rows, "warnings": [], "holds": []}, truth, rounded_deg=20.0)
+    g = summarize([c])
+    assert g["side"] == pytest.approx(0.5)
+    assert g["side_named"] == pytest.approx(2 / 3)
+
+
 @pytest.mark.parametrize(
     ("row", "cls", "view", "knee", "back"),
     [
