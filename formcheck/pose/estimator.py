@@ -24,9 +24,10 @@ from numpy.typing import NDArray
 
 from formcheck.errors import ModelError
 from formcheck.io.native_logs import quiet_native_stderr
-from formcheck.io.signals import deferred_interrupts
+from formcheck.io.signals import deferred_interrupts, interrupt_pending
 from formcheck.pose.frame import N_LANDMARKS, PoseFrame
 from formcheck.pose.options import PoseOptions
+from formcheck.pose.search import Window, plausible, tiles, window_around
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,12 @@ class PoseEstimator:
         self._people = 0
         self._count_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._count_future: concurrent.futures.Future[int] | None = None
+        self._landmarker_type = PoseLandmarker
+        self._image_mode = VisionTaskRunningMode.IMAGE
+        self._searcher: Any = None  # IMAGE-mode landmarker of the tile search, made on first use
+        self._window: Window | None = None  # the crop the person is followed in, if any
+        self._last_search_t = -math.inf
+        self._window_seen_t = -math.inf
 
     def detect(
         self, image_bgr: NDArray[np.uint8], t_s: float, rgb: NDArray[np.uint8] | None = None
@@ -154,16 +161,10 @@ class PoseEstimator:
         """Find the main subject's pose in one BGR frame taken at ``t_s`` seconds.
 
         ``rgb``, when given, is the same picture already in RGB order (the analysis converts it
-        in its decoding thread, off the inference path).
+        in its decoding thread, off the inference path). A person the detector misses is looked
+        for again in zoomed tiles, and then followed in a window (:mod:`formcheck.pose.search`).
         """
-        import mediapipe as mp
-
         h, w = image_bgr.shape[:2]
-        if rgb is None:  # scaled first, then converted: less to convert
-            rgb = to_rgb(inference_picture(image_bgr, self.options.max_width))
-        else:
-            rgb = inference_picture(rgb, self.options.max_width)
-        mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         quiet = self._quiet_frames > 0
         if quiet:
             self._quiet_frames -= 1
@@ -171,15 +172,29 @@ class PoseEstimator:
         # thread of its own, and an exception raised while this thread waits would free the
         # call's buffers under it (a segmentation fault; formcheck.io.signals)
         with deferred_interrupts(), quiet_native_stderr() if quiet else contextlib.nullcontext():
-            if self.video:
-                ts_ms = int(round(t_s * 1000.0))
-                if ts_ms <= self._last_ts_ms:
-                    ts_ms = self._last_ts_ms + 1
-                self._last_ts_ms = ts_ms
-                result = self._landmarker.detect_for_video(mp_image, ts_ms)
-            else:
-                result = self._landmarker.detect(mp_image)
-            frame = self._to_frame(result, t_s, w, h)
+            window = self._window
+            frame, mp_image = self._look(image_bgr, rgb, t_s, window)
+            if window is not None:
+                if frame.person:
+                    self._window_seen_t = t_s
+                    if window.needs_move(frame.xy, h, w):  # follow the person; None: they fill it
+                        self._window = window_around(frame.xy, h, w)
+                elif t_s - self._window_seen_t > self.options.search_every_s:
+                    self._window = None  # lost in the window: the whole picture next frame
+            elif (
+                not frame.person
+                and self.options.search
+                and not interrupt_pending()  # a stop asked for: no more passes of the model
+                and (not self.video or t_s - self._last_search_t >= self.options.search_every_s)
+            ):
+                self._last_search_t = t_s
+                found = self._search(image_bgr, rgb)
+                if found is not None:
+                    self._window = found if self.video else None
+                    self._window_seen_t = t_s
+                    frame, mp_image = self._look(image_bgr, rgb, t_s, found)
+                    if not frame.person:
+                        self._window = None
             if self.video and self.options.people_check_s > 0 and frame.person:
                 # counted in a worker thread, off the inference path; the count is at most
                 # one check interval old
@@ -197,6 +212,68 @@ class PoseEstimator:
                 if self._people > frame.n_people:
                     frame = dataclasses.replace(frame, n_people=self._people)
         return frame
+
+    def _picture(
+        self, image_bgr: NDArray[np.uint8], rgb: NDArray[np.uint8] | None, window: Window | None
+    ) -> NDArray[np.uint8]:
+        """The RGB picture the model is given: the frame or the window's crop, scaled down to
+        ``max_width`` (scaled first, then converted: less to convert)."""
+        src = rgb if rgb is not None else image_bgr
+        if window is not None:
+            src = window.crop(src)
+        small = inference_picture(src, self.options.max_width)
+        return small if rgb is not None else to_rgb(small)
+
+    def _look(
+        self,
+        image_bgr: NDArray[np.uint8],
+        rgb: NDArray[np.uint8] | None,
+        t_s: float,
+        window: Window | None,
+    ) -> tuple[PoseFrame, Any]:
+        """One pass of the landmarker on the frame (or ``window`` of it)."""
+        import mediapipe as mp
+
+        h, w = image_bgr.shape[:2]
+        mp_image = mp.Image(
+            image_format=mp.ImageFormat.SRGB, data=self._picture(image_bgr, rgb, window)
+        )
+        if self.video:
+            ts_ms = int(round(t_s * 1000.0))
+            if ts_ms <= self._last_ts_ms:
+                ts_ms = self._last_ts_ms + 1
+            self._last_ts_ms = ts_ms
+            result = self._landmarker.detect_for_video(mp_image, ts_ms)
+        else:
+            result = self._landmarker.detect(mp_image)
+        return self._to_frame(result, t_s, w, h, window), mp_image
+
+    def _search(self, image_bgr: NDArray[np.uint8], rgb: NDArray[np.uint8] | None) -> Window | None:
+        """Look for a person in zoomed tiles (IMAGE mode); the window around the first one
+        found whose torso lies inside its tile, or None."""
+        import mediapipe as mp
+
+        h, w = image_bgr.shape[:2]
+        if self._searcher is None:
+            opts = dataclasses.replace(
+                self._mp_options,
+                running_mode=self._image_mode,
+                num_poses=1,
+                output_segmentation_masks=False,
+            )
+            with quiet_native_stderr():
+                self._searcher = self._landmarker_type.create_from_options(opts)
+        for tile in tiles(h, w):
+            pic = self._picture(image_bgr, rgb, tile)
+            result = self._searcher.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=pic))
+            for lms in result.pose_landmarks or []:
+                xy = tile.to_picture(np.array([[lm.x, lm.y] for lm in lms]) * tile.side)
+                vis = np.array(
+                    [(lm.visibility if lm.visibility is not None else 0.0) for lm in lms]
+                )
+                if plausible(xy, vis, tile):
+                    return window_around(xy, h, w) or tile
+        return None
 
     def _count_people(self, mp_image: Any) -> int:
         """How many people an IMAGE-mode pass finds (several-people check in videos)."""
@@ -219,19 +296,25 @@ class PoseEstimator:
             result = self._counter.detect(mp_image)
         return len(result.pose_landmarks or [])
 
-    def _to_frame(self, result: Any, t_s: float, w: int, h: int) -> PoseFrame:
+    def _to_frame(
+        self, result: Any, t_s: float, w: int, h: int, window: Window | None = None
+    ) -> PoseFrame:
+        """MediaPipe's result -> :class:`PoseFrame` in the whole picture's pixels (``window``:
+        the crop the model was given)."""
         poses = result.pose_landmarks or []
         if not poses:
             self._tracker.reset()
             return PoseFrame.empty(t_s, w, h)
+        sw, sh = (window.side, window.side) if window is not None else (w, h)
         cands = []
         for lms in poses:
-            cands.append(np.array([[lm.x * w, lm.y * h] for lm in lms], dtype=float))
+            xy = np.array([[lm.x * sw, lm.y * sh] for lm in lms], dtype=float)
+            cands.append(window.to_picture(xy) if window is not None else xy)
         choice = self._tracker.update(cands, math.hypot(w, h))
         assert choice is not None
         lms = poses[choice]
         xy = cands[choice]
-        z = np.array([lm.z * w for lm in lms], dtype=float)
+        z = np.array([lm.z * sw for lm in lms], dtype=float)
         vis = np.array([(lm.visibility if lm.visibility is not None else np.nan) for lm in lms])
         pres = np.array([(lm.presence if lm.presence is not None else np.nan) for lm in lms])
         world = np.full((N_LANDMARKS, 3), np.nan)
@@ -243,12 +326,14 @@ class PoseEstimator:
             mh, mw = m.shape[:2]
             # copy: the view points into memory MediaPipe frees with the result
             mask = np.array(m, dtype=np.float32, copy=True).reshape(mh, mw)
-            if (mh, mw) != (h, w):  # the model saw a smaller picture (PoseOptions.max_width)
+            if (mh, mw) != (sh, sw):  # the model saw a smaller picture (PoseOptions.max_width)
                 import cv2
 
                 mask = np.asarray(
-                    cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32
+                    cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_LINEAR), dtype=np.float32
                 )
+            if window is not None:
+                mask = window.paste_mask(mask, h, w)
         return PoseFrame(t_s, w, h, xy, z, vis, pres, world, mask, len(poses))
 
     def close(self) -> None:
@@ -261,6 +346,9 @@ class PoseEstimator:
             if self._counter is not None:
                 self._counter.close()
                 self._counter = None
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
 
     def __enter__(self) -> PoseEstimator:
         return self

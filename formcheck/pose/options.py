@@ -30,3 +30,9 @@ class PoseOptions:
     # pixels and the mask is scaled back up, so the rest of formcheck sees no difference.
     # Live mode sets 640 (formcheck live --inference-width); analyze keeps the full picture.
     max_width: int = 0
+    # A person the detector misses (small in the picture, lying down, a dim room) is looked for
+    # again in zoomed tiles, then followed in a window around them (formcheck/pose/search.py);
+    # in videos at most every search_every_s seconds while nobody is found (a look costs up to
+    # 15 passes of the model).
+    search: bool = True
+    search_every_s: float = 0.5

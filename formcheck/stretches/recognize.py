@@ -89,6 +89,11 @@ class RecognitionRules:
     one_or_both: frozenset[str]  # stretches done with one leg or both (catalogue ``sides``)
     postures: dict[str, str]
     stretches: dict[str, tuple[Condition, ...]]
+    hidden_leg_score: float = 0.45
+    why_hidden_leg: str = "the working leg is not seen"
+    # stretch -> the largest recline_deg (folded over the legs) that still names it with the
+    # working leg unseen; a stretch not here is not named then (catalogue comments)
+    hidden_working_leg: dict[str, float] = field(default_factory=dict)
 
 
 @functools.cache
@@ -130,7 +135,8 @@ def parse_rules(data: dict[str, Any]) -> RecognitionRules:
         str(r["view_note"]), str(r["ambiguous_note"]), side_by,
         float(r["side_by"]["both_legs_knee_deg"]), float(r["side_by"]["both_legs_reach"]),
         frozenset(sid for sid, s in data["stretch"].items() if s["sides"] == "one_or_both"),
-        postures, stretches,
+        postures, stretches, float(r["hidden_leg_score"]), str(r["why_hidden_leg"]),
+        {k: float(v) for k, v in r.get("hidden_working_leg", {}).items()},
     )  # fmt: skip
 
 
@@ -206,19 +212,23 @@ def _pick_side(sid: str, c: Cues, rules: RecognitionRules) -> tuple[str | None, 
     return ("left" if margin > 0 else "right"), abs(margin)
 
 
-def score_stretches(c: Cues, rules: RecognitionRules) -> dict[str, tuple[float, str | None, str]]:
+def score_stretches(
+    c: Cues, rules: RecognitionRules, side_view: bool = False
+) -> dict[str, tuple[float, str | None, str]]:
     """Every stretch's score: ``{id: (score 0..1, working leg, why of the weakest condition)}``.
 
     When the working leg cannot be picked (one leg unseen), both are tried and the one whose
     conditions are measured, not unknown, wins a tie (a hidden leg is no evidence of a stretch).
     """
-    return {sid: v[:3] for sid, v in _scored(c, rules).items()}
+    return {sid: v[:3] for sid, v in _scored(c, rules, side_view).items()}
 
 
 _Scored = tuple[float, str | None, str, int, float]  # score, side, why, unknowns, mean score
 
 
-def _scored(c: Cues, rules: RecognitionRules) -> dict[str, _Scored]:
+def _scored(c: Cues, rules: RecognitionRules, side_view: bool = False) -> dict[str, _Scored]:
+    """``side_view``: a working leg that is not seen counts against the stretch (catalogue,
+    ``hidden_leg_score``); in other views the body itself may hide a lifted leg."""
     out: dict[str, _Scored] = {}
     for sid, conds in rules.stretches.items():
         side, _ = _pick_side(sid, c, rules)
@@ -226,6 +236,8 @@ def _scored(c: Cues, rules: RecognitionRules) -> dict[str, _Scored]:
         best: _Scored = (-1.0, None, "", 0, 0.0)
         for s in sides:
             scored = [(cond.score(c, s, rules.unknown), cond.why) for cond in conds]
+            if side_view and _working_leg_hidden(conds, c, s):
+                scored.append(_hidden_leg_score(sid, c, rules))
             low = min(scored, key=lambda x: x[0])
             unknown = sum(1 for cond in conds if not _measured(cond, c, s))
             mean = sum(x[0] for x in scored) / len(scored)
@@ -234,6 +246,30 @@ def _scored(c: Cues, rules: RecognitionRules) -> dict[str, _Scored]:
                 best = cand
         out[sid] = best
     return out
+
+
+#: the cues that place a leg (its foot, its direction, its reach): all unmeasured = leg unseen.
+#: (The knee angle is not among them: it comes from the world landmarks, which MediaPipe fills
+#: in for a hidden leg too.)
+_LEG_PLACE_CUES = ("foot_height", "leg_elev_deg", "reach")
+
+
+def _working_leg_hidden(conds: tuple[Condition, ...], c: Cues, side: str | None) -> bool:
+    """The stretch has conditions on the working leg and that leg is not seen (nothing places
+    it in the picture)."""
+    if side not in SIDES or not any(cond.leg == "working" for cond in conds):
+        return False
+    k = SIDES.index(str(side))
+    return not any(math.isfinite(c.value(cue, k)) for cue in _LEG_PLACE_CUES)
+
+
+def _hidden_leg_score(sid: str, c: Cues, rules: RecognitionRules) -> tuple[float, str]:
+    """The extra condition of a frame whose working leg is unseen (see the catalogue)."""
+    limit = rules.hidden_working_leg.get(sid)
+    if limit is None or not math.isfinite(c.recline_deg):
+        return rules.hidden_leg_score, rules.why_hidden_leg
+    fold = _soft(c.recline_deg, None, limit, 5.0, rules.hidden_leg_score)
+    return min(fold, 1.0), f"{rules.why_hidden_leg} and the trunk is not folded over the legs"
 
 
 def _rank(s: _Scored) -> tuple[float, int, float]:
@@ -279,7 +315,7 @@ def recognize_frame(
     if not math.isfinite(c.hip_height):
         why = "no stretch recognised: the feet are not in the picture (step back)"
         return Recognition(None, None, None, reason=why)
-    scores = _scored(c, rules)
+    scores = _scored(c, rules, side_view=m.view == "side")
     if stretch in scores:
         conf, side = scores[str(stretch)][:2]
         return Recognition(stretch, side, rules.postures.get(str(stretch)), conf)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from formcheck.metrics.measures import MetricsComputer, MetricsOptions
@@ -91,3 +93,44 @@ def test_label_smoother_ignores_blips_and_switches_after_hold():
         t += 1 / 30
     assert switched_at is not None
     assert switched_at - start <= 1.2
+
+
+def _far_leg_hidden(pose):
+    """The right leg (knee down) below the visibility limit: hidden behind the near leg."""
+    vis = pose.visibility.copy()
+    vis[[26, 28, 30, 32]] = 0.1
+    return dataclasses.replace(pose, visibility=vis, presence=vis.copy())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        # standing tall side-on, the far leg behind the near one: no support stretch
+        (dict(hip=(320, 200), trunk_deg=0), None),
+        # ... leaning a little (not a fold): still none
+        (dict(hip=(320, 200), trunk_deg=15), None),
+        # sitting tall on a chair, the near knee bent, the far leg out straight but unseen: no
+        # chair stretch
+        (dict(hip=(320, 330), trunk_deg=-10, thigh_deg=(70, 90), shank_deg=(0, 90)), None),
+        # folded over the legs on the chair with the far leg unseen: the chair stretch
+        (dict(hip=(320, 330), trunk_deg=40, thigh_deg=(70, 90), shank_deg=(0, 90)),
+         "seated_chair"),
+        # lying flat, the far leg unseen: no leg raise
+        (dict(hip=(320, 400), trunk_deg=-90, thigh_deg=(90, 90), shank_deg=(90, 90)), None),
+    ],
+)  # fmt: skip
+def test_a_hidden_working_leg_is_no_evidence_of_a_stretch(kwargs, expected):
+    """A stretch is named with its working leg unseen only when the seen body shows it (a fold
+    over the legs on a chair or the floor); catalogue [recognition] hidden_leg_score."""
+    m = MetricsComputer(MetricsOptions(smooth=False)).update(_far_leg_hidden(figure(**kwargs)))
+    assert recognize_frame(m).stretch == expected
+
+
+def test_a_hidden_leg_seen_from_behind_is_still_unknown():
+    """From the front or behind the body can hide a leg lifted onto a support: there the unseen
+    leg scores 'unknown' as before and does not rule the stretch out."""
+    m = MetricsComputer(MetricsOptions(smooth=False)).update(
+        _far_leg_hidden(figure(hip=(320, 200), trunk_deg=0))
+    )
+    assert recognize_frame(m).stretch is None  # side view
+    assert recognize_frame(dataclasses.replace(m, view="front")).stretch == "standing_support"
