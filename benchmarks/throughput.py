@@ -11,9 +11,13 @@ On the same decoded video (default: samples/standing_fold_good.mp4, resized to 6
 2. ``formcheck analyze`` end to end (decode, pose, metrics, rules, report) without and with an
    annotated output video, each in a fresh process (so peak memory is that process's);
 3. the live loop on a stand-in camera at 30 fps (``formcheck live --source``): processed fps,
-   capture-to-display latency percentiles, dropped frames (when the live command exists); with
-   a picture wider than 640, also with ``--inference-width 0`` (the model sees the full
-   picture) beside live mode's default (640 pixels across);
+   capture-to-display latency percentiles, dropped frames (when the live command exists), with
+   live mode's defaults and, in the same run, with the pose model in the loop and in its own
+   thread (``LiveOptions.threaded``), with the mask on every other frame
+   (``LiveOptions.mask_every = 2``), both headless and with every frame drawn as for a window
+   (these options have no CLI flag: the benchmark sets them through ``run_live``); with a
+   picture wider than 640, also with ``--inference-width 0`` (the model sees the full picture)
+   beside live mode's default (640 pixels across). ``--live-runs`` picks the live runs;
 4. peak memory (max RSS) of each process, and the time from start to the first analysed frame.
 
 It prints each figure and its ratio to the bare MediaPipe loop. Goals (2 cores, full model):
@@ -108,8 +112,16 @@ def bare_loop(frames: list[np.ndarray], *, num_poses: int, masks: bool) -> dict[
 
 # Runs the formcheck CLI and prints the process's own peak RSS (VmHWM) at exit. (The child's
 # ru_maxrss from wait4 would include this benchmark's memory at fork time on Linux.)
+# FORMCHECK_BENCH_LIVE_OPTIONS (JSON): LiveOptions fields set on the live session's options.
 WRAP = r"""
-import atexit, sys
+import atexit, dataclasses, json, os, sys
+over = json.loads(os.environ.get("FORMCHECK_BENCH_LIVE_OPTIONS") or "{}")
+if over:
+    import formcheck.live.session as live_session
+    _run_live = live_session.run_live
+    def run_live(settings, plan, options, **kw):
+        return _run_live(settings, plan, dataclasses.replace(options, **over), **kw)
+    live_session.run_live = run_live
 from formcheck.cli import main
 def hwm():
     for line in open('/proc/self/status'):
@@ -122,10 +134,14 @@ raise SystemExit(rc)
 """
 
 
-def timed_process(cmd: list[str]) -> dict[str, Any]:
-    """Run ``formcheck ARGS`` (cmd = [python, -m, formcheck, ARGS...]); wall time, peak RSS."""
+def timed_process(cmd: list[str], live_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run ``formcheck ARGS`` (cmd = [python, -m, formcheck, ARGS...]); wall time, peak RSS.
+    ``live_options``: LiveOptions fields set on a live session's options."""
+    env = dict(os.environ, FORMCHECK_BENCH_LIVE_OPTIONS=json.dumps(live_options or {}))
     t0 = time.perf_counter()
-    r = subprocess.run([PY, "-c", WRAP, *cmd[3:]], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [PY, "-c", WRAP, *cmd[3:]], capture_output=True, text=True, cwd=ROOT, env=env
+    )
     wall = time.perf_counter() - t0
     hwm = [ln for ln in r.stderr.splitlines() if ln.startswith("VMHWM_KB ")]
     rss = int(hwm[-1].split()[1]) / 1024 if hwm else float("nan")
@@ -168,6 +184,16 @@ def main() -> int:
         default=1.0,
         help="play the stand-in camera this many times faster (2: a 60 fps camera), so a "
         "faster per-frame step shows above the camera's 30 fps",
+    )
+    ap.add_argument(
+        "--live-runs",
+        default="live,live_serial,live_threaded,live_mask2,live_drawn_serial,"
+        "live_drawn_threaded,live_full_width",
+        help="the live runs, comma-separated: live (defaults), live_serial / live_threaded "
+        "(pose inference in the loop / in its own thread), live_mask2 (the mask every other "
+        "frame, serial), live_drawn_serial / live_drawn_threaded (every frame drawn, as for a "
+        "window), live_full_width (the model sees the full picture; pictures wider than 640 "
+        "only)",
     )
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
@@ -226,16 +252,29 @@ def main() -> int:
             have_live = True
         except ImportError:
             have_live = False
-        live_runs = [("live", [])]
-        if have_live and size[0] > 640:
-            live_runs.append(("live_full_width", ["--inference-width", "0"]))
-        for name, extra in live_runs if have_live else []:
+        # drawn: every frame drawn as for a window (a screenshot due after the session)
+        drawn = ["--screenshot", str(Path(tmp) / "shot.png"), "--screenshot-after", "1e9"]
+        known: dict[str, tuple[list[str], dict[str, Any]]] = {
+            "live": ([], {}),
+            "live_serial": ([], {"threaded": False}),
+            "live_threaded": ([], {"threaded": True}),
+            "live_mask2": ([], {"mask_every": 2, "threaded": False}),
+            "live_drawn_serial": (drawn, {"threaded": False}),
+            "live_drawn_threaded": (drawn, {"threaded": True}),
+            "live_full_width": (["--inference-width", "0"], {}),
+        }
+        wanted = [n.strip() for n in args.live_runs.split(",") if n.strip()]
+        if unknown := set(wanted) - set(known):
+            raise SystemExit(f"unknown --live-runs: {', '.join(sorted(unknown))}")
+        live_runs = [(n, *known[n]) for n in wanted if n != "live_full_width" or size[0] > 640]
+        for name, extra, over in live_runs if have_live else []:
             live_json = Path(tmp) / "live.json"
             r = timed_process(
                 [PY, "-m", "formcheck", "live", "--source", str(video), "--no-window", "--mute",
                  "--no-history", "--no-html", "--no-csv", "--json", str(live_json),
                  "--duration", str(args.live_seconds), "--no-calibrate", "--no-adapt",
-                 "--speed", str(args.live_speed), *extra]
+                 "--speed", str(args.live_speed), *extra],
+                over,
             )  # fmt: skip
             if r["rc"] == 0 and live_json.exists():
                 lv = json.loads(live_json.read_text()).get("live", {})
@@ -247,6 +286,8 @@ def main() -> int:
                     "captured": lv.get("frames_captured"),
                     "dropped": lv.get("frames_dropped"),
                     "inference_width": lv.get("inference_width"),
+                    "threaded": lv.get("threaded", False),
+                    "pose_step": lv.get("pose_step", "full model"),
                     "max_rss_mb": r["max_rss_mb"],
                 }
             else:
@@ -265,12 +306,13 @@ def main() -> int:
         )
     if res.get("first_frame_s") is not None:
         print(f"first frame analysed {res['first_frame_s']:.2f} s after start (model cached)")
-    for name in ("live", "live_full_width"):
+    for name in known if have_live else []:
         live = res.get(name)
         if live and "error" not in live:
             seen = f"model sees {live['inference_width'] or 'the full'} px across"
+            how = f"{live['pose_step']}, {'threaded' if live['threaded'] else 'serial'}"
             print(
-                f"{name} (stand-in camera {30 * args.live_speed:.0f} fps, {seen}): "
+                f"{name} (stand-in camera {30 * args.live_speed:.0f} fps, {seen}, {how}): "
                 f"{live['processed_fps']:.1f} fps "
                 f"processed ({live['processed_fps'] / bare:.2f}x bare), latency median "
                 f"{live['latency_ms_p50']:.0f} ms, p95 {live['latency_ms_p95']:.0f} ms, max "

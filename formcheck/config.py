@@ -39,7 +39,6 @@ NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
     "pose.num_poses_image": (1, 10, False),
     "pose.people_check_s": (0, 3600, False),
     "pose.max_width": (0, 100_000, False),
-    "pose.search_every_s": (0, 3600, False),
     "pose.min_detection_confidence": (0, 1, False),
     "pose.min_presence_confidence": (0, 1, False),
     "pose.min_tracking_confidence": (0, 1, False),

@@ -9,14 +9,15 @@ measured with the current settings, it picks the first step down the ladder
 
 whose predicted time fits the budget (else the last step), with a one-line reason.
 :class:`LiveAdapter` applies it in a live session: after the first frames it measures, decides
-once, and switches the pose model (a new estimator; the coach and its holds are kept).
-
-The session applies model steps only (:data:`SESSION_LADDER`): MediaPipe computes the mask
-inside the landmarker, so a mask every other frame needs a second landmarker, not written yet.
+once, and applies the step (:func:`apply_step`: a new estimator, the coach and its holds
+kept). "Mask every other frame" is :class:`formcheck.pose.alternate.MaskEveryNth`: MediaPipe
+computes the mask inside the landmarker, so a second landmarker made without it takes every
+other frame, and those frames reuse the last mask (moved with the torso).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -58,7 +59,11 @@ def _nth(n: int) -> str:
 
 
 LADDER: tuple[Step, ...] = (Step("full"), Step("full", 2), Step("lite"), Step("lite", 2))
-#: the steps a live session can apply today (model switches)
+#: the steps a live session applies: the models only. The mask every other frame works
+#: (:class:`formcheck.pose.alternate.MaskEveryNth`) but measured slower, not faster, in every
+#: comparison on 2026-12-02 (docs/speed.md): at the 640-pixel inference width the mask is ~3 %
+#: of a frame, and two landmarkers that each see every other frame track worse and detect
+#: more. It stays in :data:`LADDER` for the benchmark (benchmarks/throughput.py) to measure.
 SESSION_LADDER: tuple[Step, ...] = (Step("full"), Step("lite"))
 
 #: Relative per-frame cost of the pose models with the mask, full = 1, and the share of it the
@@ -177,9 +182,17 @@ class LiveAdapter:
     model that is not provisioned yet is not fetched in the middle of a session: it is named.
     """
 
-    def __init__(self, camera_fps: float | None, *, show_s: float = 4.0) -> None:
+    def __init__(
+        self,
+        camera_fps: float | None,
+        *,
+        show_s: float = 4.0,
+        guard: contextlib.AbstractContextManager[Any] | None = None,
+    ) -> None:
         self.camera_fps = camera_fps
         self.show_s = show_s
+        #: held while the analyzer's estimator is swapped (the session's inference thread)
+        self.guard = guard
         self.times_ms: list[float] = []
         self.decision: Adaptation | None = None
         self._seen = 0
@@ -194,28 +207,30 @@ class LiveAdapter:
         self.times_ms.append(1000.0 * step_s)
         if len(self.times_ms) < MEASURE_FRAMES:
             return None
-        current = Step(analyzer.settings.pose.model)
+        current = current_step(analyzer)
         self.decision = d = choose_step(
             self.times_ms, current, camera_fps=self.camera_fps, ladder=SESSION_LADDER
         )
         log.info("live speed: %s", d.reason)
+        self._shown_until = now_s + self.show_s
         if not d.changed:
             return None
         try:
-            switch_model(analyzer, d.to_step.model)
+            apply_step(analyzer, d.to_step, guard=self.guard)
         except FormcheckError as err:
-            log.warning("could not switch to the %s model: %s", d.to_step.model, err)
+            log.warning("could not switch to the %s: %s", d.to_step.describe(), err)
             reason = f"{current.describe()} kept ({d.measured_ms:.0f} ms a frame): {err}"
             self.decision = d = dataclasses.replace(d, to_step=current, reason=reason)
             return d
-        self._shown_until = now_s + self.show_s
         return d
 
     def banner(self, now_s: float) -> str | None:
-        """The line to show on screen for a few seconds after a switch."""
+        """The line to show on screen for a few seconds after the decision: what was chosen."""
         if self.decision is None or now_s > self._shown_until:
             return None
         d = self.decision
+        if not d.changed:
+            return f"speed: {d.to_step.describe()} ({d.measured_ms:.0f} ms a frame)"
         return f"faster: {d.to_step.describe()} ({d.measured_ms:.0f} ms a frame)"
 
     def as_report(self) -> dict[str, Any] | None:
@@ -225,18 +240,54 @@ class LiveAdapter:
         return {"changed": self.decision.changed, **self.decision.as_report()}
 
 
-def switch_model(analyzer: Analyzer, model: str) -> None:
-    """Give ``analyzer`` a new pose estimator with ``model``; metrics and coach are kept.
+def current_step(analyzer: Analyzer) -> Step:
+    """The step ``analyzer`` runs: its model, and how often its estimator computes the mask."""
+    return Step(analyzer.settings.pose.model, int(getattr(analyzer.pose, "mask_every", 1)))
 
-    Raises :class:`~formcheck.errors.ModelError` (the old estimator stays) when the model is
-    not provisioned (``formcheck models fetch``) or cannot be loaded.
+
+def apply_step(
+    analyzer: Analyzer,
+    step: Step,
+    *,
+    guard: contextlib.AbstractContextManager[Any] | None = None,
+) -> None:
+    """Give ``analyzer`` the pose estimator(s) of ``step``; metrics and coach are kept.
+
+    The same model with the mask every other frame keeps the estimator in use (and its
+    tracking) as the masked one and adds an unmasked one; another model loads new ones. The
+    estimator is swapped under ``guard`` (a lock the inference thread holds around each call),
+    and the old one closed after. Raises :class:`~formcheck.errors.ModelError` (the old
+    estimator stays) when the model is not provisioned (``formcheck models fetch``) or cannot
+    be loaded.
     """
-    from formcheck.pose.estimator import PoseEstimator
+    from formcheck.pose import estimator
+    from formcheck.pose.alternate import make_mask_every_nth
     from formcheck.pose.models import resolve_model
 
-    path = resolve_model(model, provision=False)  # no download or build mid-session
-    opts = dataclasses.replace(analyzer.settings.pose, model=model)
-    new = PoseEstimator(dataclasses.replace(opts, model=str(path)), video=True)
-    old, analyzer.pose = analyzer.pose, new
-    analyzer.settings.pose = opts
-    old.close()
+    current = current_step(analyzer)
+    opts = dataclasses.replace(analyzer.settings.pose, model=step.model)
+    keep = step.model == current.model and current.mask_every == 1 and step.mask_every > 1
+    old: Any = None if keep else analyzer.pose
+    if keep:
+        path = analyzer.model_path
+        new: Any = make_mask_every_nth(
+            dataclasses.replace(opts, model=str(path)), every=step.mask_every, masked=analyzer.pose
+        )
+    else:
+        path = resolve_model(step.model, provision=False)  # no download or build mid-session
+        run_opts = dataclasses.replace(opts, model=str(path))
+        if step.mask_every > 1:
+            new = make_mask_every_nth(run_opts, every=step.mask_every)
+        else:
+            new = estimator.PoseEstimator(run_opts, video=True)
+    with guard if guard is not None else contextlib.nullcontext():
+        analyzer.pose = new
+        analyzer.settings.pose = opts
+    if old is not None:
+        old.close()
+
+
+def switch_model(analyzer: Analyzer, model: str) -> None:
+    """Give ``analyzer`` a new pose estimator with ``model`` (mask on every frame); see
+    :func:`apply_step`."""
+    apply_step(analyzer, Step(model))

@@ -35,6 +35,7 @@ from formcheck.live.session import LiveOptions, LiveSession, _Loop
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analyzer, FrameResult
+    from formcheck.pose.frame import PoseFrame
 
 log = logging.getLogger(__name__)
 
@@ -176,10 +177,16 @@ class AssessLiveSession(LiveSession):
         report["assessment"] = self.arec.section()
         return report
 
-    def _process(self, loop: _Loop, item: Captured) -> bool:
+    def _process(
+        self, loop: _Loop, item: Captured, found: tuple[PoseFrame, float, float] | None = None
+    ) -> bool:
         frame = item.frame
         t_proc = time.perf_counter()
-        r = loop.analyzer.step(frame.image, frame.t_s)
+        if found is None:
+            r = loop.analyzer.step(frame.image, frame.t_s)
+        else:  # the pose found in the inference thread (formcheck.live.infer)
+            pose, t_proc, _ = found
+            r = loop.analyzer.measure(pose)
         loop.last_t = frame.t_s
         loop.rec.add(r, None)
         step = self.arec.feed(r, frame.image)

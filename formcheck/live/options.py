@@ -29,6 +29,12 @@ class LiveOptions:
     end_when_done: bool | None = None  # default: headless sessions end when the plan is done
     #: measure the first frames and switch to a faster model when too slow (formcheck.live.adapt)
     adapt: bool = False
+    #: the pose model in a thread of its own, overlapping the drawing (formcheck.live.infer).
+    #: Off by default: on the shared 2-core machine it measured worse (docs/speed.md)
+    threaded: bool = False
+    #: start with the mask on every Nth frame only (formcheck.pose.alternate; 1: every frame);
+    #: the adapter may also choose it (adapt)
+    mask_every: int = 1
     #: the stand-tall step before the first stretch: the back's own reference (live.calibrate)
     calibrate: bool = True
 

@@ -5,7 +5,9 @@ takes the NEWEST frame from a one-slot mailbox, runs the per-frame step
 (:class:`formcheck.pipeline.Analyzer`), says what to do (one prompt, :func:`choose_prompt`,
 spoken by :mod:`formcheck.live.audio`), draws the picture (:mod:`formcheck.draw.overlay`) and
 shows it (:mod:`formcheck.live.window`). When inference is slower than the camera, frames are
-dropped instead of lagging behind. The loop measures capture-to-display latency (capture ->
+dropped instead of lagging behind. With ``LiveOptions.threaded`` the pose model runs in a
+thread of its own (:mod:`formcheck.live.infer`): frame N+1's pose is found while frame N is
+measured, drawn and shown, in order. The loop measures capture-to-display latency (capture ->
 after drawing and ``imshow``) and the processed frame rate, shown by the debug overlay
 (``--debug`` or key ``d``) and written to the report's ``live`` section.
 """
@@ -29,7 +31,7 @@ from formcheck.draw.overlay import HudState, LiveOverlay, draw_status
 from formcheck.io.signals import deferred_interrupts
 from formcheck.io.sinks import save_image
 from formcheck.io.sources import VideoSource
-from formcheck.live.adapt import LiveAdapter
+from formcheck.live.adapt import LiveAdapter, Step, apply_step, current_step
 from formcheck.live.audio import AudioBackend, AudioCues, NullAudio
 from formcheck.live.calibrate import CalibrationStep
 from formcheck.live.capture import (
@@ -42,6 +44,7 @@ from formcheck.live.capture import (
     open_reader,
 )
 from formcheck.live.guide import Guidance, GuidedSession
+from formcheck.live.infer import InferenceThread
 from formcheck.live.options import LiveOptions, rule_faults
 from formcheck.live.plan import Plan
 from formcheck.live.prompts import LIVE_PRIORITY, LIVE_PROMPTS, choose_prompt
@@ -51,6 +54,7 @@ from formcheck.stretches.coach import Coach
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analyzer, FrameResult, SessionRecorder
+    from formcheck.pose.frame import PoseFrame
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,7 @@ class _Loop:
     t_start: float
     end_when_done: bool
     window: Window | None = None
+    infer: InferenceThread | None = None  # pose inference in its own thread (options.threaded)
     last_t: float = 0.0  # the last processed frame's time, seconds
     last_prompt: str | None = None
     last_canvas: NDArray[np.uint8] | None = None
@@ -175,18 +180,31 @@ class LiveSession:
             give_up_s=opts.give_up_s,
         )
         hold_s = self.plan.hold_s if self.plan is not None else None
+        analyzer = self._analyzer
         try:
-            analyzer = self._analyzer or Analyzer(self.settings, video=True, hold_target_s=hold_s)
+            analyzer = analyzer or Analyzer(self.settings, video=True, hold_target_s=hold_s)
+            if opts.mask_every > 1:  # the mask every Nth frame from the start (pose.alternate)
+                apply_step(analyzer, Step(analyzer.settings.pose.model, opts.mask_every))
         except BaseException:
             reader.stop()  # never started: releases the source
+            if analyzer is not None and self._analyzer is None:
+                analyzer.close()
             raise
         self._force_side(analyzer.coach)
         self._calib = CalibrationStep(analyzer.coach, enabled=opts.calibrate)
-        self._adapter = LiveAdapter(info.get("fps")) if opts.adapt else None
+        infer = None
+        if opts.threaded:
+            infer = InferenceThread(
+                mailbox, lambda c: analyzer.detect(c.frame.image, c.frame.t_s),
+                skip=lambda: self.paused,
+            )  # fmt: skip
+        guard = infer.lock if infer is not None else None
+        self._adapter = LiveAdapter(info.get("fps"), guard=guard) if opts.adapt else None
         end_when_done = opts.end_when_done if opts.end_when_done is not None else not opts.window
         loop = _Loop(
             reader, mailbox, analyzer, SessionRecorder(info, self.settings, mode="live"),
             LiveOverlay(mirror=opts.mirror), LiveStats(), time.perf_counter(), end_when_done,
+            infer=infer,
         )  # fmt: skip
         interrupted = False
         failure: str | None = None
@@ -196,6 +214,8 @@ class LiveSession:
                 loop.window = Window(WINDOW_NAME, (h * 16 // 9 + 100, h))
             reader.start()
             if self._start_screen(loop):
+                if infer is not None:
+                    infer.start()
                 while self._next(loop):
                     pass
         except KeyboardInterrupt:
@@ -217,7 +237,9 @@ class LiveSession:
             with deferred_interrupts(reraise=False) as held:
                 # the capture thread releases the source itself, once its last read is done
                 reader.stop()
-                if self._analyzer is None:
+                # the model call in progress ends first: the estimator is closed after it
+                stopped = infer.stop() if infer is not None else True
+                if self._analyzer is None and stopped:
                     analyzer.close()
                 if loop.window is not None:
                     loop.window.close()
@@ -265,6 +287,8 @@ class LiveSession:
         live["adapted"] = self._adapter.as_report() if self._adapter is not None else None
         live["calibration"] = self._calib.as_report()
         live["inference_width"] = analyzer.settings.pose.max_width or None
+        live["threaded"] = infer is not None
+        live["pose_step"] = current_step(analyzer).describe()
         if isinstance(reader, CameraReader):
             live["camera_disconnects"] = reader.disconnects
         if self.screenshot_saved:
@@ -294,6 +318,8 @@ class LiveSession:
         if opts.duration_s is not None and time.perf_counter() - loop.t_start >= opts.duration_s:
             self.end_reason = "duration"
             return False
+        if loop.infer is not None:
+            return self._next_inferred(loop, loop.infer)
         item = loop.mailbox.get(timeout=0.05)
         if loop.window is not None and not self._poll_window(loop, loop.window):
             return False
@@ -301,11 +327,29 @@ class LiveSession:
             return self._idle(loop)
         loop.status_shown = False
         if self.paused:
-            if loop.window is not None:
-                hud = HudState(paused=True, debug=self.debug)
-                loop.window.show(loop.overlay.annotate(item.frame.image, None, None, hud))
-            return True
+            return self._show_paused(loop, item)
         return self._process(loop, item)
+
+    def _next_inferred(self, loop: _Loop, infer: InferenceThread) -> bool:
+        """:meth:`_next` with the pose found in the inference thread: the next result, in
+        order; a model error there is raised here, after the frames before it."""
+        res = infer.get(timeout=0.05)
+        if loop.window is not None and not self._poll_window(loop, loop.window):
+            return False
+        if res is None:
+            return self._idle(loop)
+        if res.error is not None:
+            raise res.error
+        loop.status_shown = False
+        if self.paused or res.pose is None:
+            return self._show_paused(loop, res.item)
+        return self._process(loop, res.item, (res.pose, res.started, res.detect_s))
+
+    def _show_paused(self, loop: _Loop, item: Captured) -> bool:
+        if loop.window is not None:
+            hud = HudState(paused=True, debug=self.debug)
+            loop.window.show(loop.overlay.annotate(item.frame.image, None, None, hud))
+        return True
 
     def _poll_window(self, loop: _Loop, window: Window) -> bool:
         """Keys and the window's state; False to end."""
@@ -322,7 +366,7 @@ class LiveSession:
 
     def _idle(self, loop: _Loop) -> bool:
         """No new frame: end with the source, or show the reader's status once."""
-        if loop.mailbox.closed:
+        if loop.infer.finished if loop.infer is not None else loop.mailbox.closed:
             self.end_reason = loop.mailbox.reason or "source ended"
             return False
         status = loop.reader.status
@@ -333,16 +377,28 @@ class LiveSession:
                 loop.window.show(draw_status(loop.last_canvas, status))
         return True
 
-    def _process(self, loop: _Loop, item: Captured) -> bool:
-        """The per-frame step on a captured frame, then guidance, prompt, cues and picture."""
+    def _process(
+        self, loop: _Loop, item: Captured, found: tuple[PoseFrame, float, float] | None = None
+    ) -> bool:
+        """The per-frame step on a captured frame, then guidance, prompt, cues and picture.
+
+        ``found``: the pose the inference thread found, when it started and how long it took
+        (else the pose model runs here)."""
         frame = item.frame
         if self.guide is not None and self.guide.paused:
             self.guide.resume(frame.t_s)
         t_proc = time.perf_counter()
-        r = loop.analyzer.step(frame.image, frame.t_s)
-        if self._adapter is not None:  # a slow computer: a faster model (formcheck.live.adapt)
+        if found is None:
+            r = loop.analyzer.step(frame.image, frame.t_s)
+            step_s = time.perf_counter() - t_proc
+        else:
+            pose, t_proc, detect_s = found
+            t_measure = time.perf_counter()
+            r = loop.analyzer.measure(pose)
+            step_s = detect_s + time.perf_counter() - t_measure
+        if self._adapter is not None:  # a slow computer: a faster step (formcheck.live.adapt)
             now = time.perf_counter()
-            if a := self._adapter.update(loop.analyzer, now - t_proc, now):
+            if a := self._adapter.update(loop.analyzer, step_s, now):
                 self._say_line(f"slow computer: {a.reason}", frame.t_s)
         v = r.verdict
         loop.last_t = frame.t_s

@@ -27,7 +27,7 @@ from formcheck.io.native_logs import quiet_native_stderr
 from formcheck.io.signals import deferred_interrupts, interrupt_pending
 from formcheck.pose.frame import N_LANDMARKS, PoseFrame
 from formcheck.pose.options import PoseOptions
-from formcheck.pose.search import Window, plausible, tiles, window_around
+from formcheck.pose.search import WINDOW_KEEP_S, Window, plausible, tiles, window_around
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,8 @@ class PoseEstimator:
         self._image_mode = VisionTaskRunningMode.IMAGE
         self._searcher: Any = None  # IMAGE-mode landmarker of the tile search, made on first use
         self._window: Window | None = None  # the crop the person is followed in, if any
-        self._last_search_t = -math.inf
+        self._tile_turn = -1  # the tile a video's search looked in last
+        self._last_seen: tuple[float, float] | None = None  # the person's torso centre, pixels
         self._window_seen_t = -math.inf
 
     def detect(
@@ -179,15 +180,13 @@ class PoseEstimator:
                     self._window_seen_t = t_s
                     if window.needs_move(frame.xy, h, w):  # follow the person; None: they fill it
                         self._window = window_around(frame.xy, h, w)
-                elif t_s - self._window_seen_t > self.options.search_every_s:
+                elif t_s - self._window_seen_t > WINDOW_KEEP_S:
                     self._window = None  # lost in the window: the whole picture next frame
             elif (
                 not frame.person
                 and self.options.search
                 and not interrupt_pending()  # a stop asked for: no more passes of the model
-                and (not self.video or t_s - self._last_search_t >= self.options.search_every_s)
             ):
-                self._last_search_t = t_s
                 found = self._search(image_bgr, rgb)
                 if found is not None:
                     self._window = found if self.video else None
@@ -195,6 +194,11 @@ class PoseEstimator:
                     frame, mp_image = self._look(image_bgr, rgb, t_s, found)
                     if not frame.person:
                         self._window = None
+            if frame.person:
+                centre = np.nanmean(frame.xy[[11, 12, 23, 24]], axis=0)
+                if np.isfinite(centre).all():
+                    self._last_seen = (float(centre[0]), float(centre[1]))
+                    self._tile_turn = -1  # a new search starts where the person was
             if self.video and self.options.people_check_s > 0 and frame.person:
                 # counted in a worker thread, off the inference path; the count is at most
                 # one check interval old
@@ -250,7 +254,9 @@ class PoseEstimator:
 
     def _search(self, image_bgr: NDArray[np.uint8], rgb: NDArray[np.uint8] | None) -> Window | None:
         """Look for a person in zoomed tiles (IMAGE mode); the window around the first one
-        found whose torso lies inside its tile, or None."""
+        found whose torso lies inside its tile, or None. A photo is searched in every tile; a
+        video in one tile a frame, in turn (one more pass of the model on a frame with nobody,
+        never a stall of many passes)."""
         import mediapipe as mp
 
         h, w = image_bgr.shape[:2]
@@ -263,7 +269,11 @@ class PoseEstimator:
             )
             with quiet_native_stderr():
                 self._searcher = self._landmarker_type.create_from_options(opts)
-        for tile in tiles(h, w):
+        grid = tiles(h, w, around=self._last_seen)
+        if self.video:
+            self._tile_turn = (self._tile_turn + 1) % len(grid)
+            grid = [grid[self._tile_turn]]
+        for tile in grid:
             pic = self._picture(image_bgr, rgb, tile)
             result = self._searcher.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=pic))
             for lms in result.pose_landmarks or []:

@@ -32,7 +32,5 @@ class PoseOptions:
     max_width: int = 0
     # A person the detector misses (small in the picture, lying down, a dim room) is looked for
     # again in zoomed tiles, then followed in a window around them (formcheck/pose/search.py);
-    # in videos at most every search_every_s seconds while nobody is found (a look costs up to
-    # 15 passes of the model).
+    # videos: one tile per frame with nobody (one more pass of the model on such a frame).
     search: bool = True
-    search_every_s: float = 0.5

@@ -9,15 +9,18 @@ filmed from 4 m on none; a zoomed centre square found both on every frame tried.
 So, when a frame has nobody in it:
 
 1. :func:`tiles` cuts the picture into squares (``TILE_FRAC`` of its shorter side, overlapping
-   by half, the centre one first: 12 for a 4:3 picture, 15 for 16:9 or 9:16) and the pose
-   model looks at each until a person is found, at most every ``search_every_s`` seconds of
-   video;
+   by half: 12 for a 4:3 picture, 15 for 16:9 or 9:16), nearest first to where the person was
+   last seen (else the centre). A photo is
+   searched in every tile until a person is found; a video in one tile per frame with nobody,
+   in turn (one more pass of the model on such a frame: a sweep takes 12-15 frames, and live
+   mode never stalls on a sweep);
 2. a person found in a tile counts only when :func:`plausible` holds (the body's torso is seen
    and lies inside the tile, not cut by its edge, where the model would invent the rest);
 3. from then on the video's tracking model is given the :class:`Window` around the person (a
    square crop, :func:`window_around`) instead of the whole picture. The window follows the
    person when they near its edge (:meth:`Window.needs_move`) and is dropped when the person is
-   lost in it or grows to fill most of the picture (the whole picture works then).
+   lost in it for ``WINDOW_KEEP_S`` or grows to fill most of the picture (the whole picture
+   works then).
 
 Landmarks, the mask and the people count come back in the whole picture's pixels; world
 landmarks do not depend on the crop. Photos use the same search, once. ``PoseOptions.search``
@@ -40,6 +43,8 @@ WINDOW_SCALE = 2.2
 MIN_WINDOW_FRAC = TILE_FRAC
 #: a window this close to the whole picture (shorter side) is dropped: the whole picture works
 FULL_FRAC = 0.95
+#: a window the person is lost in is kept this long (seconds) before the whole picture is tried
+WINDOW_KEEP_S = 0.5
 #: the torso landmarks (shoulders, hips) that must be seen for a person found in a tile
 TORSO = (11, 12, 23, 24)
 MIN_TORSO_VISIBILITY = 0.5
@@ -91,10 +96,13 @@ class Window(NamedTuple):
         return near_edge or self.side > 1.5 * needed
 
 
-def tiles(h: int, w: int, frac: float = TILE_FRAC) -> list[Window]:
+def tiles(
+    h: int, w: int, frac: float = TILE_FRAC, around: tuple[float, float] | None = None
+) -> list[Window]:
     """The search tiles of an ``h`` x ``w`` picture: squares of side ``frac`` x the shorter
     side, each overlapping its neighbours by at least half a side (a torso that crosses one
-    tile's edge lies inside the next), the centre tile first, then by distance from it."""
+    tile's edge lies inside the next), nearest first to ``around`` (x, y: where the person
+    was last seen), else to the picture's centre."""
     side = max(1, int(round(min(h, w) * frac)))
 
     def starts(length: int) -> NDArray[np.int_]:
@@ -102,8 +110,8 @@ def tiles(h: int, w: int, frac: float = TILE_FRAC) -> list[Window]:
         return np.linspace(0, length - side, n).round().astype(int)
 
     out = [Window(int(x), int(y), side) for y in starts(h) for x in starts(w)]
-    cx, cy = (w - side) / 2.0, (h - side) / 2.0
-    out.sort(key=lambda t: math.hypot(t.x0 - cx, t.y0 - cy))
+    cx, cy = around if around is not None else (w / 2.0, h / 2.0)
+    out.sort(key=lambda t: math.hypot(t.x0 + side / 2.0 - cx, t.y0 + side / 2.0 - cy))
     return out
 
 
