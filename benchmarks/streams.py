@@ -9,7 +9,9 @@ frames, as benchmarks/throughput.py makes it) it measures, in one run:
    segmentation masks), frames per second (benchmarks/throughput.py's ``bare_loop``);
 2. ``formcheck analyze VIDEO --streams N`` for each N, as a user runs it: frames per second over
    the analysis (the report's ``session.elapsed_s``, stream start-up included) and over the whole
-   command, the ratio to the bare loop, the peak memory (RSS) of each stream process;
+   command, the ratio to the bare loop, the peak memory (RSS) of each stream process, the CPU
+   seconds of the main process (also per frame: the figure least moved by other work on a
+   shared machine) and of each stream;
 3. the judgement differences of each N against ``--streams 1`` (formcheck.streams.compare).
 
 Goal (issue 19): >= 1.5x the bare loop on 2 cores, under 600 MB per stream.
@@ -118,6 +120,7 @@ def main() -> int:
                 "main_rss_mb": round(r["main_rss_mb"]),
                 "stream_rss_mb": None if r["stream_rss_mb"] is None else round(r["stream_rss_mb"]),
                 "cpu_main_s": round(r["cpu_main_s"], 1),
+                "cpu_main_ms_per_frame": round(1000 * r["cpu_main_s"] / args.frames, 2),
                 "cpu_streams_s": [round(c, 1) for c in r["cpu_streams_s"]],
                 "report": rep,
             }
@@ -125,8 +128,8 @@ def main() -> int:
                 f"--streams {n} ({rows[n]['streams']} ran): {fps:.1f} fps = "
                 f"{rows[n]['ratio_to_bare']:.2f}x the bare loop ({rows[n]['fps_whole_command']} "
                 f"fps over the whole command); RSS main {rows[n]['main_rss_mb']} MB, per stream "
-                f"{rows[n]['stream_rss_mb']} MB; CPU s main {rows[n]['cpu_main_s']}, streams "
-                f"{rows[n]['cpu_streams_s']}",
+                f"{rows[n]['stream_rss_mb']} MB; CPU s main {rows[n]['cpu_main_s']} "
+                f"({rows[n]['cpu_main_ms_per_frame']} ms/frame), streams {rows[n]['cpu_streams_s']}",
                 flush=True,
             )
         for n in counts:

@@ -154,7 +154,11 @@ class Analyzer:
 
 @dataclass
 class SessionRecorder:
-    """Collects per-frame verdicts, thumbnails and notes into the report (schema_version 1)."""
+    """Collects per-frame verdicts, thumbnails and notes into the report (schema_version 1).
+
+    ``picture(image, width)`` makes a picture of the report from what :meth:`add` is given
+    (default: a JPEG ``data:`` URL of the BGR image; formcheck.streams: a placeholder).
+    """
 
     source_info: dict[str, Any]
     settings: Settings
@@ -164,6 +168,7 @@ class SessionRecorder:
     key_frames: dict[str, str] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    picture: Callable[..., str] = jpeg_data_url
     _n_warnings: int = 0
     _hold_snaps: dict[tuple[str, str, int], tuple[float, str]] = field(default_factory=dict)
     n_people_max: int = 0
@@ -181,7 +186,7 @@ class SessionRecorder:
             for row in self._rows
         ]
 
-    def add(self, result: FrameResult, image: NDArray[np.uint8] | None) -> None:
+    def add(self, result: FrameResult, image: NDArray[np.uint8] | Any | None) -> None:
         """Keep one frame's row; ``image`` (BGR, optional) gives the thumbnails of warnings
         that started in this frame and snapshots of the hold."""
         self.n_people_max = max(self.n_people_max, result.n_people)
@@ -195,7 +200,7 @@ class SessionRecorder:
         if image is None:
             return
         while self._n_warnings < result.warnings_started:
-            self.thumbnails[str(self._n_warnings)] = jpeg_data_url(image)
+            self.thumbnails[str(self._n_warnings)] = self.picture(image)
             self._n_warnings += 1
         h = result.verdict.hold
         if h.active and result.verdict.valid and h.stretch and h.side:
@@ -203,7 +208,7 @@ class SessionRecorder:
             last = self._hold_snaps.get(key)
             # a snapshot every 2 s of valid time: the best hold's key frame is its latest one
             if last is None or h.valid_s - last[0] >= 2.0:
-                self._hold_snaps[key] = (h.valid_s, jpeg_data_url(image, 360))
+                self._hold_snaps[key] = (h.valid_s, self.picture(image, 360))
 
     def build(
         self, coach: Coach, *, partial: bool = False, model: str | None = None
@@ -284,9 +289,10 @@ def analyze(
     outputs: AnalyzeOutputs | None = None,
     *,
     on_progress: Callable[[Progress], None] | None = None,
-    source: ImageSource | VideoSource | None = None,
+    source: ImageSource | VideoSource | Any = None,
     poses: Callable[[Iterator[Any]], Iterator[tuple[Any, PoseFrame]]] | None = None,
     pose: Any = None,
+    pictures: Callable[..., str] | None = None,
 ) -> dict[str, Any]:
     """Analyse one video or photo and return the report (schema_version 1).
 
@@ -298,7 +304,9 @@ def analyze(
     ``poses`` and ``pose`` let another pose producer stand in for the model in this process
     (``formcheck.streams``: several processes): ``poses(frames)`` turns the source's frames
     into ``(frame, PoseFrame)`` pairs, and ``pose`` is the estimator the :class:`Analyzer`
-    holds (its ``model_path`` and ``close``).
+    holds (its ``model_path`` and ``close``). ``source`` may then be any source of frames with
+    an ``index`` and ``t_s`` (``image`` need not be a picture: ``pictures(image, width)`` makes
+    the report's pictures from it, :attr:`SessionRecorder.picture`).
     """
     settings = settings or Settings()
     outputs = outputs or AnalyzeOutputs()
@@ -319,7 +327,7 @@ def analyze(
             sink.discard()
         src.close()
         raise
-    rec = SessionRecorder(info.as_report(), settings)
+    rec = SessionRecorder(info.as_report(), settings, picture=pictures or jpeg_data_url)
     interrupted = False
     failure: str | None = None
     t0 = time.perf_counter()
@@ -377,7 +385,7 @@ def analyze(
         rec.notes.append(
             f"the analysis stopped early ({failure}); the report covers what was measured"
         )
-    truncated = isinstance(src, VideoSource) and src.truncated
+    truncated = bool(getattr(src, "truncated", False))
     rec.notes.extend(n for n in info.notes if n not in rec.notes)
     rec.source_info = info.as_report()
     if is_video and (interrupted or failure):

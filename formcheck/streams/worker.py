@@ -1,11 +1,12 @@
 """One pose stream: a process that runs the pose model on one chunk of a video.
 
 It decodes the video from its start with the same :class:`~formcheck.io.sources.VideoSource`
-as the main process (so frame indices and times agree exactly), skips the frames before its
-warm-up, runs the pose model from ``chunk.warm_start`` and sends the frames it keeps
+as a single-stream analysis (so frame indices and times agree exactly), skips the frames before
+its warm-up, runs the pose model from ``chunk.warm_start`` and sends the frames it keeps
 (``chunk.start`` on) to the main process in small batches: ``("frames", [(index, pose, mask),
-...])``, then ``("end", n_sent)``, or ``("error", exception)``. The mask travels as bits
-(:func:`formcheck.streams.plan.pack_mask`).
+...])`` (the pose carries the frame's time), then ``("end", ending)``, or ``("error",
+exception)``. The mask travels as bits (:func:`formcheck.streams.plan.pack_mask`). ``ending``
+is what decoding to the end of the video found out (:class:`Ending`; the last chunk's only).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 import itertools
 import os
 import signal
+from dataclasses import dataclass, field
 from typing import Any
 
 from formcheck.pose.options import PoseOptions
@@ -21,6 +23,18 @@ from formcheck.streams.plan import Chunk, pack_mask
 
 #: frames a message carries (fewer messages, little latency)
 BATCH = 8
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What the last stream learnt by decoding to the end (``VideoSource`` after iteration):
+    frames decoded, the duration, whether the file was cut short, the source's notes."""
+
+    sent: int
+    frames: int | None = None
+    duration_s: float | None = None
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def pose_chunk(path: str, options: PoseOptions, chunk: Chunk, out: Any) -> None:
@@ -52,7 +66,11 @@ def pose_chunk(path: str, options: PoseOptions, chunk: Chunk, out: Any) -> None:
                     if not chunk.keeps(frame.index):
                         continue  # warm-up: the tracker settles, nothing is reported
                     batch.append(
-                        (frame.index, dataclasses.replace(pf, mask=None), pack_mask(pf.mask))
+                        (
+                            frame.index,
+                            dataclasses.replace(pf, t_s=frame.t_s, mask=None),
+                            pack_mask(pf.mask),
+                        )
                     )
                     if len(batch) >= BATCH:
                         out.put(("frames", batch))
@@ -61,10 +79,16 @@ def pose_chunk(path: str, options: PoseOptions, chunk: Chunk, out: Any) -> None:
             finally:
                 frames.close()  # type: ignore[attr-defined]
                 est.close()
-        if batch:
-            out.put(("frames", batch))
-            sent += len(batch)
-        out.put(("end", sent))
+            if batch:
+                out.put(("frames", batch))
+                sent += len(batch)
+            info = src.info
+            ending = (
+                Ending(sent, info.frames, info.duration_s, src.truncated, list(info.notes))
+                if chunk.end is None
+                else Ending(sent)
+            )
+        out.put(("end", ending))
     except BaseException as err:  # handed to the main process, which raises it
         try:
             out.put(("error", err))
