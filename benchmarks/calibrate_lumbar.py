@@ -9,6 +9,10 @@ the person in frame), then fits ``truth_lumbar = intercept + slope * bend + head
 by least squares, with leave-one-clip-out cross-validation. Prints the fit and its error;
 ``--write`` saves it to formcheck/metrics/lumbar_calibration.json (committed), which
 formcheck/metrics/lumbar.py loads.
+
+This whole-trunk bend form is the committed one (its JSON has no ``low_turn_coef``, which
+lumbar.py reads as 0). benchmarks/lumbar_cv.py --write fits the low-back turn + head drop form
+on the tuning split instead; measured on 2026-12-02 and not adopted yet (docs/lumbar.md).
 """
 
 from __future__ import annotations

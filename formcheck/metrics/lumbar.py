@@ -9,19 +9,26 @@ back. formcheck measures it like this:
    chord, standing, folded, sitting or lying).
 2. For stations ``t`` along the chord (0 = hip, 1 = shoulder), the distance ``d(t)`` from the
    chord to where the mask ends along that normal: the back's outline.
-3. A parabola fitted to ``d(t)`` over the trunk gives the outline's sagitta ``s`` (its bulge
-   beyond the straight line through its ends); the bend of the outline is the central angle of
-   the arc with that sagitta, ``4 atan(2 s / chord)`` degrees. A flat back with its normal
-   lumbar curve gives a slightly hollow outline (negative), a rounded back a bulge (positive).
-4. Landmark cues beside it: the head's drop (angle between the trunk line and shoulder->ear).
-5. ``lumbar_flexion_deg = intercept + slope * bend + head_coef * head_drop``, the coefficients
-   fitted against the synthetic people's ground truth, per posture (standing, sitting on a
-   chair, sitting on the floor, lying: the neutral outline differs between them), with a
-   pooled fit for postures without their own (``benchmarks/calibrate_lumbar.py`` writes
-   ``formcheck/metrics/lumbar_calibration.json``; docs/lumbar.md gives the method and its accuracy).
+3. Over the whole trunk (``t`` 0.12 to 0.88), a parabola fitted to ``d(t)`` gives the outline's
+   sagitta ``s`` (its bulge beyond the straight line through its ends); the *bend* is the
+   central angle of the arc with that sagitta, ``4 atan(2 s / chord)`` degrees.
+4. Over the low back only (``t`` 0 to 0.6: pelvis to lower ribs), a parabola fitted to
+   ``d(t) / chord`` gives the *low-back turn*: the angle the outline turns through between its
+   two ends, ``atan(d'(0)) - atan(d'(0.6))`` degrees, + when it bulges (rounded). It leaves out
+   the upper back, whose own curve (kyphosis, a hunched posture, a loose top over the shoulder
+   blades) made the whole-trunk bend read a neutral fold as rounded.
+5. Landmark cue: the head's drop (angle between the trunk line and shoulder->ear).
+6. ``lumbar_flexion_deg = intercept + slope * bend + low_turn_coef * low_turn +
+   head_coef * head_drop``, the coefficients fitted against the synthetic people's ground truth,
+   with an intercept per posture (standing, sitting on a chair, sitting on the floor: the
+   neutral outline differs between them) and a pooled one for postures without their own.
+   The committed calibration is the whole-trunk form (``low_turn_coef`` 0,
+   ``benchmarks/calibrate_lumbar.py``); ``benchmarks/lumbar_cv.py --write`` writes one with the
+   low-back turn and the head drop (``slope`` 0), measured on 2026-12-02 and not adopted yet
+   (docs/lumbar.md: it missed the committed chair-rounding sample).
 
-Where the view is not sideways enough, or there is no mask, the back is not judged: NaN and a
-verdict of None, never a guess.
+Where the view is not sideways enough, or there is no mask, or the outline is not measured over
+the trunk, the back is not judged: NaN and a verdict of None, never a guess.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ from formcheck.metrics import geometry as g
 from formcheck.metrics.backref import BackReference, UprightCollector
 
 STATIONS = np.linspace(0.12, 0.88, 20)
+#: stations of the low back (pelvis to lower ribs) for the low-back turn
+LOW_STATIONS = np.linspace(0.0, 0.6, 25)
 
 
 @dataclass(frozen=True)
@@ -45,13 +54,15 @@ class LumbarCalibration:
     intercept: float = 0.0
     slope: float = 1.0
     head_coef: float = 0.0
+    #: weight of the low-back turn (0: the whole-trunk bend form)
+    low_turn_coef: float = 0.0
     threshold_deg: float = 20.0  # back_rounded above this
     hysteresis_deg: float = 3.0
     #: back_rounded above this many degrees over the person's own neutral back (backref.py);
     #: chosen on the tuning split (docs/lumbar.md, "The reference")
     reference_threshold_deg: float = 18.0
     source: str = "uncalibrated default"
-    #: posture -> {"intercept", "slope", "head_coef"} overriding the pooled fit
+    #: posture -> {"intercept", "slope", "head_coef", "low_turn_coef"} overriding the pooled fit
     by_posture: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def coefficients(self, posture: str | None) -> tuple[float, float, float]:
@@ -61,6 +72,10 @@ class LumbarCalibration:
             float(c.get("slope", self.slope)),
             float(c.get("head_coef", self.head_coef)),
         )
+
+    def low_turn_coefficient(self, posture: str | None) -> float:
+        c = self.by_posture.get(posture or "", {})
+        return float(c.get("low_turn_coef", self.low_turn_coef))
 
 
 def load_calibration() -> LumbarCalibration:
@@ -86,6 +101,8 @@ class BackShape:
     head_drop_deg: float  # angle between hip->shoulder and shoulder->ear
     chord_px: float
     profile: NDArray[np.float64]  # d(t) at STATIONS, pixels
+    #: angle (degrees) the low back's outline turns through, hip to lower ribs; + = bulging
+    low_turn_deg: float = math.nan
 
 
 NAN_SHAPE = BackShape(math.nan, math.nan, math.nan, np.full(len(STATIONS), np.nan))
@@ -99,6 +116,7 @@ def back_profile(
     *,
     threshold: float = 0.5,
     max_frac: float = 0.7,
+    stations: NDArray[np.float64] = STATIONS,
 ) -> NDArray[np.float64]:
     """Distances (px) from the chord hip->shoulder to the mask's edge along ``back_normal``.
 
@@ -110,10 +128,12 @@ def back_profile(
         Chord ends in pixels.
     back_normal : ndarray, shape (2,)
         Unit vector perpendicular to the chord, pointing to the back.
+    stations : ndarray, optional
+        Where along the chord (0 = hip, 1 = shoulder); default :data:`STATIONS`.
 
     Returns
     -------
-    ndarray, shape (len(STATIONS),)
+    ndarray, shape (len(stations),)
         NaN where the station is outside the mask or the edge is not found within
         ``max_frac`` of the chord length.
     """
@@ -121,9 +141,9 @@ def back_profile(
     chord = shoulder - hip
     length = float(np.linalg.norm(chord))
     if not math.isfinite(length) or length < 8:
-        return np.full(len(STATIONS), np.nan)
+        return np.full(len(stations), np.nan)
     steps = np.arange(0.0, max_frac * length, 1.0)
-    base = hip[None, :] + STATIONS[:, None] * chord[None, :]  # (N, 2)
+    base = hip[None, :] + stations[:, None] * chord[None, :]  # (N, 2)
     pts = base[:, None, :] + steps[None, :, None] * back_normal[None, None, :]  # (N, R, 2)
     xi = np.rint(pts[..., 0]).astype(int)
     yi = np.rint(pts[..., 1]).astype(int)
@@ -131,8 +151,8 @@ def back_profile(
     vals = np.zeros(xi.shape, dtype=np.float32)
     vals[inside_img] = mask[yi[inside_img], xi[inside_img]]
     on = vals >= threshold
-    out = np.full(len(STATIONS), np.nan)
-    for i in range(len(STATIONS)):
+    out = np.full(len(stations), np.nan)
+    for i in range(len(stations)):
         if not on[i, 0]:
             continue
         off = np.flatnonzero(~on[i])
@@ -151,6 +171,24 @@ def arc_bend_deg(profile: NDArray[np.float64], chord_px: float) -> float:
     span = float(t.max() - t.min())
     sagitta = -c2 * span**2 / 4.0  # bulge of the parabola at mid-span over its chord
     return float(np.degrees(4.0 * math.atan2(2.0 * sagitta, chord_px * span)))
+
+
+def low_back_turn_deg(profile: NDArray[np.float64], chord_px: float) -> float:
+    """Angle (degrees) the low back's outline turns through, + when it bulges outwards.
+
+    ``profile``: distances (px) from the chord to the outline at :data:`LOW_STATIONS`. A
+    parabola fitted to ``profile / chord_px`` against ``t`` (both in chord lengths) gives the
+    outline's slope at both ends; the turn is ``atan(slope at hip) - atan(slope at ribs)``
+    (a circular arc turning through ``a`` degrees reads about ``a``).
+    """
+    ok = np.isfinite(profile)
+    if ok.sum() < max(5, int(0.6 * len(profile))) or not chord_px > 0:
+        return math.nan
+    t = LOW_STATIONS[ok]
+    c2, c1, _c0 = np.polyfit(t, profile[ok] / chord_px, 2)
+    lo, hi = float(LOW_STATIONS[0]), float(LOW_STATIONS[-1])
+    s_lo, s_hi = 2.0 * c2 * lo + c1, 2.0 * c2 * hi + c1
+    return float(np.degrees(math.atan(s_lo) - math.atan(s_hi)))
 
 
 def measure_back(
@@ -188,20 +226,32 @@ def measure_back(
         return NAN_SHAPE
     profile = back_profile(mask, hp, sh, normal)
     bend = arc_bend_deg(profile, length)
+    low = back_profile(mask, hp, sh, normal, max_frac=0.8, stations=LOW_STATIONS)
+    low_turn = low_back_turn_deg(low, length)
     head = g.joint_angle(hp, sh, ear) if np.isfinite(ear).all() else math.nan
     head_drop = 180.0 - float(head) if math.isfinite(head) else math.nan
-    return BackShape(bend, head_drop, length, profile)
+    return BackShape(bend, head_drop, length, profile, low_turn)
 
 
 def lumbar_flexion_deg(
     shape: BackShape, cal: LumbarCalibration, posture: str | None = None
 ) -> float:
-    """Calibrated lumbar flexion estimate (degrees) from the back-outline features."""
+    """Calibrated lumbar flexion estimate (degrees) from the back-outline features.
+
+    NaN (not judged) when the whole-trunk outline is not measured, or when a feature the
+    calibration uses (the low-back turn) is not; a missing head drop counts as 0.
+    """
     if not math.isfinite(shape.bend_deg):
         return math.nan
     head = shape.head_drop_deg if math.isfinite(shape.head_drop_deg) else 0.0
     intercept, slope, head_coef = cal.coefficients(posture)
-    return intercept + slope * shape.bend_deg + head_coef * head
+    low_coef = cal.low_turn_coefficient(posture)
+    est = intercept + slope * shape.bend_deg + head_coef * head
+    if low_coef != 0.0:
+        if not math.isfinite(shape.low_turn_deg):
+            return math.nan
+        est += low_coef * shape.low_turn_deg
+    return est
 
 
 class BackRoundingJudge:
