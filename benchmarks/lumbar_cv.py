@@ -10,7 +10,7 @@ frame by frame, with the person's own upright reference, its threshold chosen on
 clips of each fold): per-frame precision / recall / F1 (rounded = truth >= 20 degrees, as
 benchmarks/accuracy_synth.py scores it) and false rounding warnings per minute of good form.
 A clip's other renders (the same name in another folder) are left out with it. ``--all``
-scores every candidate tried (slow); ``--write`` fits the adopted measure (low-back turn +
+scores every candidate tried (slow); ``--write`` fits the measured candidate (low-back turn +
 head drop, docs/lumbar.md) on all the cached clips and writes
 formcheck/metrics/lumbar_calibration.json. Never point it at the sealed split.
 """
@@ -516,7 +516,8 @@ def _score_line(name: str, clips: dict, fit) -> str:
 
 
 def write_calibration(clips: dict[str, dict]) -> None:
-    """Fit the adopted measure on all the clips and write lumbar_calibration.json."""
+    """Fit the low-back turn candidate on all the clips and write lumbar_calibration.json
+    (measured on 2026-12-02, not committed: docs/lumbar.md)."""
     fit = delta_candidate(ADOPTED)
     full = fit(list(clips.values()))
     beta = full.beta  # type: ignore[attr-defined]
