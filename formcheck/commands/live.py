@@ -56,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--model is not given, a slow first second switches to the lite model)",
     )
     p.add_argument(
+        "--no-inference-thread",
+        action="store_true",
+        help="run the pose model in the display loop instead of a thread of its own (by "
+        "default it finds the next frame's pose while this one is drawn)",
+    )
+    p.add_argument(
         "--inference-width",
         type=int,
         metavar="PX",
@@ -150,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         # the model was not chosen (flag or settings file): adapt it to the computer's speed
         adapt=not args.no_adapt and not args.model and settings.pose.model == "full",
         calibrate=not args.no_calibrate,
+        threaded=not args.no_inference_thread,
     )
     install_sigterm()
     report = run_live(

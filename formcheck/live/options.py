@@ -30,8 +30,10 @@ class LiveOptions:
     #: measure the first frames and switch to a faster model when too slow (formcheck.live.adapt)
     adapt: bool = False
     #: the pose model in a thread of its own, overlapping the drawing (formcheck.live.infer).
-    #: Off by default: on the shared 2-core machine it measured worse (docs/speed.md)
-    threaded: bool = False
+    #: On: with a window, 42.5 against 33.2 processed fps on an idle 2-core machine, median
+    #: latency 40 against 37 ms (docs/speed.md); `formcheck live --no-inference-thread` turns
+    #: it off
+    threaded: bool = True
     #: start with the mask on every Nth frame only (formcheck.pose.alternate; 1: every frame);
     #: the adapter may also choose it (adapt)
     mask_every: int = 1
