@@ -253,20 +253,26 @@ def _back_hollow_px(img: np.ndarray, row: dict) -> tuple[float, int]:
     return float((np.interp(ya, hx, hy) - xa).max()), int(mask.sum())
 
 
+#: a tiny side-view standing fold for the render tests
+SMALL_SIDE_VIEW = {
+    "stretch": "standing_fold",
+    "fps": 10.0,
+    "width": 120,
+    "height": 160,
+    "seed": 1,
+    "camera": {"yaw_deg": 90.0, "height_m": 1.0},
+}
+
+
 @pytest.mark.synth
 @pytest.mark.slow
 def test_loose_top_hides_the_back_curve(tmp_path):
     _needs_renderer()
     raw = {
-        "stretch": "standing_fold",
-        "fps": 10.0,
-        "width": 120,
-        "height": 160,
-        "seed": 1,
+        **SMALL_SIDE_VIEW,
         "still_t_s": 0.05,
         "subject": {"gender": 0.9, "weight": 0.6, "top": "#00c000", "trousers": "#0000c0"},
         "params": {"lumbar_offset_deg": -15.0},  # a strong lordosis
-        "camera": {"yaw_deg": 90.0, "height_m": 1.0},
         "timeline": [{"phase": "stand", "duration_s": 0.2}],
     }
     fitted, row_f = _render_still(tmp_path, raw, "fitted")
@@ -288,13 +294,8 @@ def test_loose_top_hides_the_back_curve(tmp_path):
 def test_long_hair_hangs_below_the_shoulders_and_follows_the_head(tmp_path):
     _needs_renderer()
     raw = {
-        "stretch": "standing_fold",
-        "fps": 10.0,
-        "width": 120,
-        "height": 160,
-        "seed": 1,
+        **SMALL_SIDE_VIEW,
         "subject": {"hair": "#ff00ff", "top": "#20a020"},
-        "camera": {"yaw_deg": 90.0, "height_m": 1.0},
         "timeline": [{"phase": "stand", "duration_s": 0.2}, {"phase": "hold", "duration_s": 1.5}],
     }
     got = {}
