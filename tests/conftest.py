@@ -34,13 +34,15 @@ def sample(name: str) -> Path:
     return p
 
 
-def sample_clip(name: str, out: Path, frames: int) -> Path:
-    """The first ``frames`` frames of the committed sample ``name`` (no suffix), written to
-    ``out`` (mp4v, the sample's frame rate): a short real video for tests."""
+def sample_clip(name: str, out: Path, frames: int, start: int = 0) -> Path:
+    """``frames`` frames of the committed sample ``name`` (no suffix) from frame ``start``,
+    written to ``out`` (mp4v, the sample's frame rate): a short real video for tests."""
     import cv2
 
     src = cv2.VideoCapture(str(sample(f"{name}.mp4")))
     fps = src.get(cv2.CAP_PROP_FPS) or 30.0
+    for _ in range(start):
+        src.grab()
     writer = None
     for _ in range(frames):
         ok, frame = src.read()

@@ -29,13 +29,16 @@ distributed = pytest.importorskip("distributed", reason="the batch extra (Dask) 
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
-CLIPS = ("standing_fold_good", "supine_wall_left", "seated_floor_bouncing")
+# sample -> first frame of its 75-frame clip: each clip shows its stretch, so each good file
+# gets a history session (standing_fold_good stands upright until 1.5 s and folds until 4 s;
+# standing upright is no stretch and gets none)
+CLIPS = {"standing_fold_good": 90, "supine_wall_left": 0, "seated_floor_bouncing": 0}
 
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory) -> dict[str, list[Path]]:
     folder = tmp_path_factory.mktemp("batch_media")
-    good = [sample_clip(n, folder / f"{n}.mp4", 75) for n in CLIPS]
+    good = [sample_clip(n, folder / f"{n}.mp4", 75, start) for n, start in CLIPS.items()]
     broken = folder / "broken.mp4"
     broken.write_bytes(b"this is not a video " * 64)
     return {"good": good, "broken": [broken]}
