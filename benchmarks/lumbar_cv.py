@@ -37,6 +37,7 @@ from formcheck.metrics.lumbar import (  # noqa: E402
     BackRoundingJudge,
     BackShape,
     LumbarCalibration,
+    back_profile,
     lumbar_flexion_deg,
     measure_back,
 )
@@ -51,26 +52,9 @@ T_EXT = np.linspace(-0.1, 1.1, 49)  # stations along hip->shoulder for the exten
 def edge_profile(
     mask: np.ndarray, hip: np.ndarray, sh: np.ndarray, normal: np.ndarray, ts: np.ndarray
 ) -> np.ndarray:
-    """Distance (px) along ``normal`` from the chord to the mask edge at stations ``ts``."""
-    h, w = mask.shape
-    chord = sh - hip
-    length = float(np.linalg.norm(chord))
-    steps = np.arange(0.0, 0.8 * length, 1.0)
-    base = hip[None, :] + ts[:, None] * chord[None, :]
-    pts = base[:, None, :] + steps[None, :, None] * normal[None, None, :]
-    xi = np.rint(pts[..., 0]).astype(int)
-    yi = np.rint(pts[..., 1]).astype(int)
-    ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-    vals = np.zeros(xi.shape, bool)
-    vals[ok] = mask[yi[ok], xi[ok]]
-    out = np.full(len(ts), np.nan)
-    for i in range(len(ts)):
-        if not vals[i, 0]:
-            continue
-        off = np.flatnonzero(~vals[i])
-        if off.size:
-            out[i] = steps[off[0]]
-    return out
+    """Distance (px) along ``normal`` from the chord to the mask edge at stations ``ts`` (the
+    measure's own :func:`formcheck.metrics.lumbar.back_profile` on a boolean mask)."""
+    return back_profile(mask.astype(np.float32), hip, sh, normal, max_frac=0.8, stations=ts)
 
 
 def _fit_sag(t: np.ndarray, d: np.ndarray, lo: float, hi: float) -> float:
@@ -359,7 +343,7 @@ def current_candidate(train: list[dict]) -> Predictor:
     return lambda z: z["est"].astype(float)
 
 
-#: the calibration committed before 2026-12-02 (whole-trunk bend + head drop, fitted by
+#: the committed calibration (whole-trunk bend + head drop, fitted by
 #: benchmarks/calibrate_lumbar.py on .cache/synth_cal): the "before" of docs/lumbar.md
 BEFORE = LumbarCalibration(
     intercept=7.015,
@@ -453,7 +437,7 @@ ADOPTED = ["turn_low", "head_drop"]
 
 def candidates(full: bool) -> dict:
     c = {
-        "before (calibration committed before 2026-12-02)": calibration_candidate(BEFORE),
+        "before (the committed calibration)": calibration_candidate(BEFORE),
         "bend+head (refit, ridge, per posture)": ridge_candidate(["bend", "head_drop"]),
         "bend+head (within-person fit)": delta_candidate(["bend", "head_drop"]),
         "turn_low+head_drop (within-person fit)": delta_candidate(ADOPTED),
