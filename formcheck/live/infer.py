@@ -1,6 +1,7 @@
 """Pose inference in a thread of its own, so that frame N+1's pose is found while frame N is
-measured, judged, drawn and shown (``LiveOptions.threaded``; off by default: on the shared
-2-core development machine it measured worse than the serial loop, docs/speed.md).
+measured, judged, drawn and shown (``LiveOptions.threaded``, on by default: with a window it
+processed 19-28 % more frames than the serial loop on an idle 2-core machine, docs/speed.md;
+``formcheck live --no-inference-thread`` turns it off).
 
 :class:`InferenceThread` takes the NEWEST frame from the capture mailbox
 (:class:`~formcheck.live.capture.LatestFrame`), runs the pose model on it and hands the result to

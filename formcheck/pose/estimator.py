@@ -148,8 +148,6 @@ class PoseEstimator:
         self._people = 0
         self._count_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._count_future: concurrent.futures.Future[int] | None = None
-        self._landmarker_type = PoseLandmarker
-        self._image_mode = VisionTaskRunningMode.IMAGE
         self._searcher: Any = None  # IMAGE-mode landmarker of the tile search, made on first use
         self._window: Window | None = None  # the crop the person is followed in, if any
         self._tile_turn = -1  # the tile a video's search looked in last
@@ -195,7 +193,7 @@ class PoseEstimator:
                     if not frame.person:
                         self._window = None
             if frame.person:
-                centre = np.nanmean(frame.xy[[11, 12, 23, 24]], axis=0)
+                centre = _torso_centre(frame.xy)
                 if np.isfinite(centre).all():
                     self._last_seen = (float(centre[0]), float(centre[1]))
                     self._tile_turn = -1  # a new search starts where the person was
@@ -261,14 +259,7 @@ class PoseEstimator:
 
         h, w = image_bgr.shape[:2]
         if self._searcher is None:
-            opts = dataclasses.replace(
-                self._mp_options,
-                running_mode=self._image_mode,
-                num_poses=1,
-                output_segmentation_masks=False,
-            )
-            with quiet_native_stderr():
-                self._searcher = self._landmarker_type.create_from_options(opts)
+            self._searcher = self._image_landmarker(num_poses=1)
         grid = tiles(h, w, around=self._last_seen)
         if self.video:
             self._tile_turn = (self._tile_turn + 1) % len(grid)
@@ -285,22 +276,28 @@ class PoseEstimator:
                     return window_around(xy, h, w) or tile
         return None
 
-    def _count_people(self, mp_image: Any) -> int:
-        """How many people an IMAGE-mode pass finds (several-people check in videos)."""
+    def _image_landmarker(self, num_poses: int) -> Any:
+        """An IMAGE-mode landmarker without masks beside the main one, on the same model (the
+        people count, the person search), made quietly (loading logs natively)."""
         from mediapipe.tasks.python.vision import PoseLandmarker
         from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
             VisionTaskRunningMode,
         )
 
+        opts = dataclasses.replace(
+            self._mp_options,
+            running_mode=VisionTaskRunningMode.IMAGE,
+            num_poses=num_poses,
+            output_segmentation_masks=False,
+        )
+        with quiet_native_stderr():
+            return PoseLandmarker.create_from_options(opts)
+
+    def _count_people(self, mp_image: Any) -> int:
+        """How many people an IMAGE-mode pass finds (several-people check in videos)."""
         if self._counter is None:
-            opts = dataclasses.replace(
-                self._mp_options,
-                running_mode=VisionTaskRunningMode.IMAGE,
-                num_poses=max(2, self.options.num_poses_image),
-                output_segmentation_masks=False,
-            )
+            self._counter = self._image_landmarker(max(2, self.options.num_poses_image))
             with quiet_native_stderr():
-                self._counter = PoseLandmarker.create_from_options(opts)
                 result = self._counter.detect(mp_image)  # the first call logs too
         else:
             result = self._counter.detect(mp_image)

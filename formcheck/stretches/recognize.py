@@ -89,11 +89,11 @@ class RecognitionRules:
     one_or_both: frozenset[str]  # stretches done with one leg or both (catalogue ``sides``)
     postures: dict[str, str]
     stretches: dict[str, tuple[Condition, ...]]
-    hidden_leg_score: float = 0.45
-    why_hidden_leg: str = "the working leg is not seen"
+    hidden_leg_score: float
+    why_hidden_leg: str
     # stretch -> the largest recline_deg (folded over the legs) that still names it with the
     # working leg unseen; a stretch not here is not named then (catalogue comments)
-    hidden_working_leg: dict[str, float] = field(default_factory=dict)
+    hidden_working_leg: dict[str, float]
 
 
 @functools.cache
@@ -269,7 +269,7 @@ def _hidden_leg_score(sid: str, c: Cues, rules: RecognitionRules) -> tuple[float
     if limit is None or not math.isfinite(c.recline_deg):
         return rules.hidden_leg_score, rules.why_hidden_leg
     fold = _soft(c.recline_deg, None, limit, 5.0, rules.hidden_leg_score)
-    return min(fold, 1.0), f"{rules.why_hidden_leg} and the trunk is not folded over the legs"
+    return fold, f"{rules.why_hidden_leg} and the trunk is not folded over the legs"
 
 
 def _rank(s: _Scored) -> tuple[float, int, float]:
