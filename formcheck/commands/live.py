@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--no-adapt",
         action="store_true",
         help="keep the model even when the computer is too slow for it (by default, when "
-        "--model is not given, a slow first second switches to the lite model)",
+        "--model is not given, a slow computer switches to the lite model, and back when quiet)",
     )
     p.add_argument(
         "--no-inference-thread",

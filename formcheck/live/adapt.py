@@ -1,16 +1,22 @@
-"""Live on a slow computer: measure the per-frame step at the start and step down if too slow.
+"""Live on a slow computer: measure the per-frame step all along, step down when too slow and
+back up when the computer is quiet again.
 
 Goals (issue 19): at least 25 processed frames a second and a median capture-to-display
 latency of at most 80 ms. Both become one budget for the per-frame step, milliseconds
-(:func:`frame_budget_ms`). :func:`choose_step` is the pure decision: given the per-frame times
-measured with the current settings, it picks the first step down the ladder
+(:func:`frame_budget_ms`). :func:`choose_step` is the pure decision down: given the per-frame
+times measured with the current settings, it picks the first step down the ladder
 
     full -> full, mask every other frame -> lite -> lite, mask every other frame
 
 whose predicted time fits the budget (else the last step), with a one-line reason.
-:class:`LiveAdapter` applies it in a live session: after the first frames it measures, decides
-once, and applies the step (:func:`apply_step`: a new estimator, the coach and its holds
-kept). "Mask every other frame" is :class:`formcheck.pose.alternate.MaskEveryNth`: MediaPipe
+:func:`choose_step_up` is the pure decision back up: one step up when the time predicted for
+it is within :data:`STEP_UP_SHARE` of the budget in each of the last :data:`STEP_UP_WINDOWS`
+windows. :class:`LiveAdapter` applies them in a live session: it measures the first frames and
+decides, then keeps measuring in windows of :data:`MEASURE_FRAMES` frames (the first window
+after a switch left out) and applies each switch (:func:`apply_step`: a new estimator, the
+coach and its holds kept). A step up that had to be taken back is not tried again in the
+session, so it switches at most three times on the session's ladder (down, up, down).
+"Mask every other frame" is :class:`formcheck.pose.alternate.MaskEveryNth`: MediaPipe
 computes the mask inside the landmarker, so a second landmarker made without it takes every
 other frame, and those frames reuse the last mask (moved with the torso).
 """
@@ -38,8 +44,22 @@ GOAL_FPS = 25.0
 GOAL_LATENCY_MS = 80.0
 #: frames left out of the measurement (the first calls load and warm up the model)
 WARMUP_FRAMES = 3
-#: frames measured before deciding (about a second at 25 fps)
+#: frames measured before deciding (about a second at 25 fps), and in each window measured after
 MEASURE_FRAMES = 20
+#: windows left out after a switch: a new model's first calls load and warm it up (as
+#: :data:`WARMUP_FRAMES` at the start), and with the inference thread the frame in flight during
+#: the switch still ran the old model, so the first window after a switch mixes the two
+COOLDOWN_WINDOWS = 1
+#: step back up only when the time predicted for the slower step is within this share of the
+#: budget: a quarter of headroom, as the prediction rests on costs measured on one machine
+#: (:data:`MODEL_COST`) and a busy machine's times vary from one window to the next. A choice, not
+#: a measurement: lite must take under 22 ms a frame for full (predicted lite / 0.73) to be
+#: within 30 ms of a 40 ms budget; on the development machine (lite 16.2 ms) it steps back up, on
+#: the 2-core laptop of issue 19 (full 60-70 ms) only once the machine is far quieter
+STEP_UP_SHARE = 0.75
+#: ... in this many windows in a row (about 2.4 s at 25 fps), so a moment's quiet on a busy
+#: machine is not enough. A choice, not a measurement
+STEP_UP_WINDOWS = 3
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,8 @@ class Adaptation:
     """A decision of :func:`choose_step`: from one step to another, and why.
 
     ``measured_ms``: the median per-frame time measured with ``from_step``; ``predicted_ms``:
-    the time expected with ``to_step``; ``budget_ms``: the budget for the goals.
+    the time expected with ``to_step``; ``budget_ms``: the budget for the goals; ``up``: a
+    decision of :func:`choose_step_up` (a slower, sharper step), else of :func:`choose_step`.
     """
 
     from_step: Step
@@ -90,6 +111,7 @@ class Adaptation:
     budget_ms: float
     goal_fps: float
     reason: str
+    up: bool = False
 
     @property
     def changed(self) -> bool:
@@ -172,14 +194,66 @@ def choose_step(
     return Adaptation(current, choice, med, pred, budget, fps, reason)
 
 
+def choose_step_up(
+    windows_ms: Sequence[Sequence[float]],
+    current: Step,
+    *,
+    camera_fps: float | None = 30.0,
+    goal_fps: float = GOAL_FPS,
+    goal_latency_ms: float = GOAL_LATENCY_MS,
+    ladder: Sequence[Step] = LADDER,
+    share: float = STEP_UP_SHARE,
+    windows: int = STEP_UP_WINDOWS,
+) -> Adaptation:
+    """Choose whether to step back up from ``current``, given the per-frame times (ms) of the
+    windows measured with it in a row, oldest first.
+
+    The step just above ``current`` on ``ladder`` when, in each of the last ``windows`` windows,
+    the time predicted for it from the window's median is within ``share`` of the budget (the
+    hysteresis: a step down needs only one window over the whole budget); else stay, with the
+    reason. The times given are the slowest of those windows'. Times that are not finite are
+    ignored; a window with none is not quiet.
+    """
+    budget, fps = frame_budget_ms(camera_fps, goal_fps=goal_fps, goal_latency_ms=goal_latency_ms)
+    steps = list(ladder)
+    if current not in steps or steps.index(current) == 0:
+        reason = f"{current.describe()}: nothing sharper"
+        return Adaptation(current, current, math.nan, math.nan, budget, fps, reason, up=True)
+    above = steps[steps.index(current) - 1]
+    last = [np.asarray(w, dtype=float) for w in list(windows_ms)[-windows:]] if windows else []
+    meds = [float(np.median(w[np.isfinite(w)])) if np.isfinite(w).any() else math.nan for w in last]
+    if len(meds) < windows or not meds or any(math.isnan(m) for m in meds):
+        quiet = sum(not math.isnan(m) for m in meds)
+        reason = f"{current.describe()}: {quiet} of {windows} windows measured"
+        med = meds[-1] if meds else math.nan
+        return Adaptation(current, current, med, med, budget, fps, reason, up=True)
+    worst = max(meds)
+    pred = predict_ms(worst, current, above)
+    limit = share * budget
+    of = f"{limit:.0f} ms ({share:.0%} of the {budget:.0f} ms budget for {fps:g} fps)"
+    took = f"{current.describe()} took {worst:.0f} ms a frame, {above.describe()} predicted at"
+    if pred > limit:
+        reason = f"{current.describe()}: {took} {pred:.0f} ms, over {of}"
+        return Adaptation(current, current, worst, worst, budget, fps, reason, up=True)
+    reason = f"{above.describe()}: {took} {pred:.0f} ms, within {of} {windows} windows in a row"
+    return Adaptation(current, above, worst, pred, budget, fps, reason, up=True)
+
+
 class LiveAdapter:
-    """Measures a live session's per-frame step and switches the pose model once if too slow.
+    """Measures a live session's per-frame step all along; switches the pose model down when it
+    is too slow and back up when the computer is quiet again.
 
     ``update(analyzer, step_s, now_s)`` after each processed frame (``step_s``: the time of
     :meth:`Analyzer.step`, ``now_s``: a monotonic clock, seconds); returns the
-    :class:`Adaptation` when it was too slow (switched, or kept with the reason why not). The
-    decision is taken once, after :data:`WARMUP_FRAMES` + :data:`MEASURE_FRAMES` frames. A
-    model that is not provisioned yet is not fetched in the middle of a session: it is named.
+    :class:`Adaptation` when it switched or tried to (a line to say), else None. The first
+    decision is taken after :data:`WARMUP_FRAMES` + :data:`MEASURE_FRAMES` frames; then each
+    window of :data:`MEASURE_FRAMES` frames is judged again: over the budget steps down
+    (:func:`choose_step`), quiet for :data:`STEP_UP_WINDOWS` windows in a row steps one up
+    (:func:`choose_step_up`). The first :data:`COOLDOWN_WINDOWS` windows after a switch are left
+    out (the new model warms up). Flapping is bounded: after a step up that had to be taken
+    back by a step down, the session does not step up again (on :data:`SESSION_LADDER`: at most
+    down, up, down). A model that is not provisioned yet is not fetched in the middle of a
+    session: it is named, and not tried again.
     """
 
     def __init__(
@@ -193,51 +267,100 @@ class LiveAdapter:
         self.show_s = show_s
         #: held while the analyzer's estimator is swapped (the session's inference thread)
         self.guard = guard
+        #: the per-frame times (ms) of the window being measured
         self.times_ms: list[float] = []
+        #: the latest decision shown: the first one, then each switch (or switch that failed)
         self.decision: Adaptation | None = None
+        #: every switch made: the report's ``live.adapted.history``
+        self.history: list[dict[str, Any]] = []
         self._seen = 0
+        self._t0 = math.nan
+        self._cooldown = 0
+        #: the windows measured since the last switch (after its cool-down), the latest last
+        self._windows: list[list[float]] = []
+        self._last_up = False
+        self._up_off = False
+        self._unavailable: set[Step] = set()
         self._shown_until = -math.inf
 
     def update(self, analyzer: Analyzer, step_s: float, now_s: float) -> Adaptation | None:
-        if self.decision is not None:
-            return None
+        if self._seen == 0:
+            self._t0 = now_s
         self._seen += 1
         if self._seen <= WARMUP_FRAMES:
             return None
         self.times_ms.append(1000.0 * step_s)
         if len(self.times_ms) < MEASURE_FRAMES:
             return None
-        current = current_step(analyzer)
-        self.decision = d = choose_step(
-            self.times_ms, current, camera_fps=self.camera_fps, ladder=SESSION_LADDER
-        )
-        log.info("live speed: %s", d.reason)
-        self._shown_until = now_s + self.show_s
-        if not d.changed:
+        window, self.times_ms = self.times_ms, []
+        if self._cooldown > 0:
+            self._cooldown -= 1
             return None
+        current = current_step(analyzer)
+        ladder = [s for s in SESSION_LADDER if s not in self._unavailable]
+        fps = self.camera_fps
+        d = choose_step(window, current, camera_fps=fps, ladder=ladder)
+        if not d.changed and not self._up_off:
+            self._windows = [*self._windows, window][-STEP_UP_WINDOWS:]
+            up = choose_step_up(self._windows, current, camera_fps=fps, ladder=ladder)
+            d = up if up.changed else d
+        if not d.changed:
+            if self.decision is None:  # the first decision: shown, even when it keeps the model
+                log.info("live speed: %s", d.reason)
+                self._show(d, now_s)
+            else:
+                log.debug("live speed: %s", d.reason)
+            return None
+        log.info("live speed: %s", d.reason)
         try:
             apply_step(analyzer, d.to_step, guard=self.guard)
         except FormcheckError as err:
             log.warning("could not switch to the %s: %s", d.to_step.describe(), err)
+            self._unavailable.add(d.to_step)  # not provisioned: not fetched, not tried again
             reason = f"{current.describe()} kept ({d.measured_ms:.0f} ms a frame): {err}"
-            self.decision = d = dataclasses.replace(d, to_step=current, reason=reason)
+            d = dataclasses.replace(d, to_step=current, reason=reason)
+            self._show(d, now_s)
             return d
+        if self._last_up and not d.up:
+            self._up_off = True
+            log.info("live speed: stepped up and had to step down again; staying down")
+        self._last_up = d.up
+        self._cooldown = COOLDOWN_WINDOWS
+        self._windows = []
+        self.history.append(
+            {
+                "t_s": round(now_s - self._t0, 2),
+                "frame": self._seen,
+                "from": d.from_step.describe(),
+                "to": d.to_step.describe(),
+                "measured_ms": round(d.measured_ms, 1),
+                "reason": d.reason,
+            }
+        )
+        self._show(d, now_s)
         return d
 
+    def _show(self, d: Adaptation, now_s: float) -> None:
+        self.decision = d
+        self._shown_until = now_s + self.show_s
+
     def banner(self, now_s: float) -> str | None:
-        """The line to show on screen for a few seconds after the decision: what was chosen."""
+        """The line to show on screen for a few seconds after a decision: what was chosen."""
         if self.decision is None or now_s > self._shown_until:
             return None
         d = self.decision
         if not d.changed:
             return f"speed: {d.to_step.describe()} ({d.measured_ms:.0f} ms a frame)"
-        return f"faster: {d.to_step.describe()} ({d.measured_ms:.0f} ms a frame)"
+        word = "sharper" if d.up else "faster"
+        return f"{word}: {d.to_step.describe()} ({d.measured_ms:.0f} ms a frame)"
 
     def as_report(self) -> dict[str, Any] | None:
-        """The report's ``live.adapted`` (None: nothing decided yet)."""
+        """The report's ``live.adapted`` (None: nothing decided yet): the latest decision, and
+        ``history``, every switch (``t_s``: seconds after the first processed frame)."""
         if self.decision is None:
             return None
-        return {"changed": self.decision.changed, **self.decision.as_report()}
+        report = {"changed": self.decision.changed, **self.decision.as_report()}
+        return {**report, "history": list(self.history)}
 
 
 def current_step(analyzer: Analyzer) -> Step:

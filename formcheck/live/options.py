@@ -27,7 +27,8 @@ class LiveOptions:
     retry_every_s: float = 1.0
     give_up_s: float = 10.0
     end_when_done: bool | None = None  # default: headless sessions end when the plan is done
-    #: measure the first frames and switch to a faster model when too slow (formcheck.live.adapt)
+    #: measure the frames all along: a faster model when too slow, back when quiet
+    #: (formcheck.live.adapt)
     adapt: bool = False
     #: the pose model in a thread of its own, overlapping the drawing (formcheck.live.infer).
     #: On: with a window, 42.5 against 33.2 processed fps on an idle 2-core machine, median

@@ -399,7 +399,8 @@ class LiveSession:
         if self._adapter is not None:  # a slow computer: a faster step (formcheck.live.adapt)
             now = time.perf_counter()
             if a := self._adapter.update(loop.analyzer, step_s, now):
-                self._say_line(f"slow computer: {a.reason}", frame.t_s)
+                why = "fast enough again" if a.up else "slow computer"
+                self._say_line(f"{why}: {a.reason}", frame.t_s)
         v = r.verdict
         loop.last_t = frame.t_s
         loop.rec.add(r, frame.image)
