@@ -249,6 +249,18 @@ class VideoSource:
         self.truncated = False
 
     def __iter__(self) -> Iterator[Frame]:
+        return self.frames()
+
+    def frames(self, start: int = 0) -> Iterator[Frame]:
+        """The frames from index ``start`` on (iterating the source is ``frames(0)``).
+
+        The frames before ``start`` are grabbed, not retrieved: FFmpeg still decodes them and
+        their times are read as every frame's are, so the indices and times of the frames
+        yielded are exactly those of a full iteration, but they are not converted into BGR
+        pictures (a pose stream skips the video before its chunk this way, docs/streams.md).
+        One difference: a frame that FFmpeg decodes and OpenCV then cannot convert ends a full
+        iteration, but not a skipped stretch.
+        """
         cv2 = _cv2()
         cap = self._cap
         nominal_dt = 1.0 / self.info.fps if self.info.fps else 1.0 / 30.0
@@ -262,12 +274,13 @@ class VideoSource:
                 image, pos_ms = pending
                 pending = None
             else:
+                skipped = index < start
                 try:
-                    ok, image = cap.read()
+                    ok, image = (cap.grab(), None) if skipped else cap.read()
                 except cv2.error as err:  # pragma: no cover - depends on the decoder
                     log.warning("decoder error after %d frames: %s", index, err)
                     ok, image = False, None
-                if not ok or image is None or image.size == 0:
+                if not ok or not skipped and (image is None or image.size == 0):
                     break
                 pos_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
             t = pos_ms / 1000.0 if math.isfinite(pos_ms) else math.nan
@@ -278,7 +291,8 @@ class VideoSource:
             if not math.isfinite(t) or t <= last_t:
                 t = (last_t + nominal_dt) if math.isfinite(last_t) else 0.0
             last_t = t
-            yield Frame(index, t, _to_bgr(image))
+            if index >= start:
+                yield Frame(index, t, _to_bgr(image))
             index += 1
         self.frames_read = index
         expected = self.info.frames or 0

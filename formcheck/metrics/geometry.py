@@ -10,6 +10,7 @@ synthetic people's truth files.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -73,6 +74,34 @@ def joint_angle(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float64]
     cos = np.where((nu > 0) & (nv > 0), cos, np.nan)
     out = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
     return float(out) if np.ndim(out) == 0 else out
+
+
+#: one point, 2D or 3D: a landmark array's row, or a sequence of numbers
+Point = Sequence[float] | NDArray[np.float64]
+
+
+def point_angle(a: Point, b: Point, c: Point) -> float:
+    """:func:`joint_angle` of three single points (2D or 3D), degrees; NaN as there.
+
+    The same number as :func:`joint_angle`, bit for bit: the same operations in the same order
+    (numpy adds the coordinates' products left to right), in plain float arithmetic, which is
+    about 15 times faster on one point than numpy's machinery; the measures of every frame
+    take a dozen such angles.
+    """
+    ux, uy = float(a[0]) - float(b[0]), float(a[1]) - float(b[1])
+    vx, vy = float(c[0]) - float(b[0]), float(c[1]) - float(b[1])
+    uu, vv, uv = ux * ux + uy * uy, vx * vx + vy * vy, ux * vx + uy * vy
+    if len(b) == 3:
+        uz, vz = float(a[2]) - float(b[2]), float(c[2]) - float(b[2])
+        uu, vv, uv = uu + uz * uz, vv + vz * vz, uv + uz * vz
+    nu, nv = math.sqrt(uu), math.sqrt(vv)
+    if not (nu > 0 and nv > 0):  # a point missing (NaN) or a ray of zero length
+        return math.nan
+    if not 0 < nu * nv < math.inf:  # lengths beyond float's range: numpy's rules, not ours
+        return float(joint_angle(a, b, c))
+    cos = uv / (nu * nv)
+    cos = 1.0 if cos > 1.0 else -1.0 if cos < -1.0 else cos  # NaN stays NaN, as np.clip
+    return math.degrees(math.acos(cos))
 
 
 def inclination_from_vertical(

@@ -229,12 +229,12 @@ class MetricsComputer:
         am = _fallback_mid(g.midpoint(p[g.LEFT_ANKLE], p[g.RIGHT_ANKLE]), p[27], p[28])
         for k, side in enumerate(SIDES):
             sh, hp, kn, an, _heel, _foot = g.LEG_JOINTS[side]
-            knee[k] = g.joint_angle(p[hp], p[kn], p[an])
-            hip[k] = g.joint_angle(p[sh], p[hp], p[kn])
+            knee[k] = g.point_angle(p[hp], p[kn], p[an])
+            hip[k] = g.point_angle(p[sh], p[hp], p[kn])
             raise_[k] = g.leg_raise_angle(p[hp], p[an], sm, hm, am)
-            knee3[k] = g.joint_angle(pw[hp], pw[kn], pw[an])
-            hip3[k] = g.joint_angle(pw[sh], pw[hp], pw[kn])
-            legvis[k] = float(np.mean(vis[[hp, kn, an]]))
+            knee3[k] = g.point_angle(pw[hp], pw[kn], pw[an])
+            hip3[k] = g.point_angle(pw[sh], pw[hp], pw[kn])
+            legvis[k] = (float(vis[hp]) + float(vis[kn]) + float(vis[an])) / 3.0  # np.mean's sum
         yaw = body_yaw_deg(pose.world, pose.xy)
         view = classify_view(yaw, o)
         trunk = g.inclination_from_vertical(hm, sm)
@@ -306,15 +306,27 @@ def _person_scale(xy: NDArray[np.float64]) -> float:
 
 def _near_side(pose: PoseFrame) -> str | None:
     """The leg nearer the camera: smaller MediaPipe depth, ties broken by visibility."""
-    zl = np.nanmean(pose.z[[g.LEFT_HIP, g.LEFT_KNEE, g.LEFT_ANKLE]])
-    zr = np.nanmean(pose.z[[g.RIGHT_HIP, g.RIGHT_KNEE, g.RIGHT_ANKLE]])
-    if np.isfinite(zl) and np.isfinite(zr) and abs(zl - zr) > 1e-6:
+    left = (g.LEFT_HIP, g.LEFT_KNEE, g.LEFT_ANKLE)
+    right = (g.RIGHT_HIP, g.RIGHT_KNEE, g.RIGHT_ANKLE)
+    zl, zr = _mean_seen(pose.z, left), _mean_seen(pose.z, right)
+    if math.isfinite(zl) and math.isfinite(zr) and abs(zl - zr) > 1e-6:
         return "left" if zl < zr else "right"
-    vl = np.nanmean(pose.visibility[[g.LEFT_HIP, g.LEFT_KNEE, g.LEFT_ANKLE]])
-    vr = np.nanmean(pose.visibility[[g.RIGHT_HIP, g.RIGHT_KNEE, g.RIGHT_ANKLE]])
-    if np.isfinite(vl) and np.isfinite(vr):
+    vl, vr = _mean_seen(pose.visibility, left), _mean_seen(pose.visibility, right)
+    if math.isfinite(vl) and math.isfinite(vr):
         return "left" if vl >= vr else "right"
     return None
+
+
+def _mean_seen(values: NDArray[np.float64], indices: tuple[int, ...]) -> float:
+    """``np.nanmean(values[indices])`` in plain floats (the same sum, in the same order): the
+    mean of those that are not NaN, NaN when none is a number."""
+    total, n = 0.0, 0
+    for i in indices:
+        v = float(values[i])
+        if not math.isnan(v):
+            total += v
+            n += 1
+    return total / n if n else math.nan
 
 
 def empty_metrics(t_s: float, n_people: int = 0) -> FrameMetrics:

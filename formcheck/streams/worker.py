@@ -1,8 +1,9 @@
 """One pose stream: a process that runs the pose model on one chunk of a video.
 
-It decodes the video from its start with the same :class:`~formcheck.io.sources.VideoSource`
+It reads the video from its start with the same :class:`~formcheck.io.sources.VideoSource`
 as a single-stream analysis (so frame indices and times agree exactly), skips the frames before
-its warm-up, runs the pose model from ``chunk.warm_start`` and sends the frames it keeps
+its warm-up without converting them into pictures (``VideoSource.frames(start)``: grabbed, their
+times read), runs the pose model from ``chunk.warm_start`` and sends the frames it keeps
 (``chunk.start`` on) to the main process in small batches: ``("frames", [(index, pose, mask),
 ...])`` (the pose carries the frame's time), then ``("end", ending)``, or ``("error",
 exception)``. The mask travels as bits (:func:`formcheck.streams.plan.pack_mask`). ``ending``
@@ -53,12 +54,13 @@ def pose_chunk(path: str, options: PoseOptions, chunk: Chunk, out: Any) -> None:
         with VideoSource(path) as src:
             est = PoseEstimator(options, video=True)
             # decoding (a thread) overlaps inference, as in the single-stream analysis
+            # the frames before the warm-up are only grabbed (their times counted, no picture)
             frames = prefetch(
                 (f, to_rgb(f.image))
                 for f in itertools.takewhile(
-                    lambda f: chunk.end is None or f.index < chunk.end, src
+                    lambda f: chunk.end is None or f.index < chunk.end,
+                    src.frames(chunk.warm_start),
                 )
-                if f.index >= chunk.warm_start
             )
             try:
                 for frame, rgb in frames:

@@ -25,6 +25,7 @@ from formcheck.metrics.lumbar import (
 )
 from formcheck.metrics.measures import SIDES, FrameMetrics
 from formcheck.stretches.catalogue import Catalogue, Rule, faults_by_priority, load_catalogue
+from formcheck.stretches.cues import measure_cues
 from formcheck.stretches.position import PER_LEG_MEASURES, angles_of, position_check
 from formcheck.stretches.recognize import LabelSmoother, RecognizeOptions, layout, recognize_frame
 from formcheck.stretches.rules import (
@@ -229,7 +230,9 @@ class Coach:
         t = m.t_s
         self._last_t = t
         o = self.options
-        rec = recognize_frame(m, o.recognize, stretch=o.stretch)
+        # the body's layout, measured once: recognition and the form rules both read it
+        cues = measure_cues(m) if m.person else None
+        rec = recognize_frame(m, o.recognize, stretch=o.stretch, cues=cues)
         label = self.labels.update(t, (rec.stretch, rec.side, rec.posture) if m.person else None)
         stretch, side, posture = label if isinstance(label, tuple) else (None, None, None)
         if o.stretch is not None and m.person:
@@ -239,7 +242,7 @@ class Coach:
                 side = "both"
         if o.side is not None and stretch is not None:
             side = o.side
-        lay = layout(m) if m.person else None
+        lay = layout(m, cues) if m.person else None
 
         # the back, measured on the side nearer the camera, only where it can be judged
         judgeable = (

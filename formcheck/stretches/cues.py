@@ -149,12 +149,12 @@ def _cues_from(
         knee_h[k] = height(knee)
         a = p[hip] if np.isfinite(p[hip, :2]).all() else hip_c
         use = slice(0, 3) if source == "world" else slice(0, 2)
-        knee_x[k] = g.joint_angle(a[use], p[knee, use], p[ankle, use])
+        knee_x[k] = g.point_angle(a[use], p[knee, use], p[ankle, use])
         if xy is not None:
             # A straight leg projects to a straight line in every view, a knee bending in the
             # picture's plane (side-on) keeps its angle, and MediaPipe's depth is its weakest
             # coordinate: side-on, a knee straight in the picture but bent in 3D is a depth error.
-            flat = g.joint_angle(xy[hip], xy[knee], xy[ankle])
+            flat = g.point_angle(xy[hip], xy[knee], xy[ankle])
             if math.isfinite(flat) and not flat <= knee_x[k]:
                 knee_x[k] = flat
         leg = p[ankle] - a

@@ -298,18 +298,23 @@ def _coarse_posture(c: Cues) -> str | None:
 
 
 def recognize_frame(
-    m: FrameMetrics, opts: RecognizeOptions | None = None, *, stretch: str | None = None
+    m: FrameMetrics,
+    opts: RecognizeOptions | None = None,
+    *,
+    stretch: str | None = None,
+    cues: Cues | None = None,
 ) -> Recognition:
     """Recognise the stretch and working leg in one frame (no smoothing over time).
 
     ``stretch`` (a stretch the person said they do): only its working leg is recognised, and
     recognition does not abstain (the confidence still says how well the pose fits it).
+    ``cues``: the frame's :func:`measure_cues`, when the caller has them (measured otherwise).
     """
     o = opts or RecognizeOptions()
     rules = recognition_rules()
     if not m.person:
         return Recognition(None, None, None)
-    c = measure_cues(m)
+    c = cues if cues is not None else measure_cues(m)
     if c is None:
         return Recognition(None, None, None, reason="no stretch recognised: the trunk is not seen")
     if not math.isfinite(c.hip_height):
@@ -355,9 +360,10 @@ class Layout:
     folds_toward_feet: bool  # shoulders are on the feet's side of the hips
 
 
-def layout(m: FrameMetrics) -> Layout | None:
-    """The posture features of a frame, or None when the trunk is not visible."""
-    c = measure_cues(m)
+def layout(m: FrameMetrics, cues: Cues | None = None) -> Layout | None:
+    """The posture features of a frame, or None when the trunk is not visible. ``cues``: the
+    frame's :func:`measure_cues`, when the caller has them (measured otherwise)."""
+    c = cues if cues is not None else measure_cues(m)
     if c is None:
         return None
     sm = (m.xy[g.LEFT_SHOULDER] + m.xy[g.RIGHT_SHOULDER]) / 2

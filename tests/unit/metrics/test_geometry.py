@@ -31,6 +31,26 @@ def test_joint_angle_broadcasts():
     np.testing.assert_allclose(g.joint_angle(a, b, c), [90, 180])
 
 
+def test_point_angle_is_joint_angle_bit_for_bit():
+    # the per-frame measures take point_angle: it must give joint_angle's very numbers
+    rng = np.random.default_rng(7)
+    for dim in (2, 3):
+        for i in range(3000):
+            a, b, c = rng.normal(size=(3, dim)) * 10 ** rng.uniform(-4, 4)
+            if i % 5 == 1:  # nearly straight
+                c = b + (a - b) * rng.uniform(-2, 2) + rng.normal(size=dim) * 1e-9
+            elif i % 5 == 2:  # pixels
+                a, b, c = np.round(a), np.round(b), np.round(c)
+            elif i % 5 == 3:
+                c = b.copy()  # zero-length ray
+            elif i % 5 == 4:
+                a[i % dim] = np.nan
+            want, got = g.joint_angle(a, b, c), g.point_angle(a, b, c)
+            assert got == want or (math.isnan(got) and math.isnan(want)), (a, b, c)
+    assert g.point_angle([0, 1], [0, 0], [1, 0]) == 90.0
+    assert g.point_angle((1.0, 1.0, 0.0), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0)) == pytest.approx(45.0)
+
+
 @pytest.mark.parametrize(
     ("lower", "upper", "expected"),
     [((0, 0), (0, -10), 0.0), ((0, 0), (10, 0), 90.0), ((0, 0), (-10, 10), 135.0)],

@@ -10,8 +10,10 @@ import pytest
 from formcheck.metrics import geometry as g
 from formcheck.metrics.lumbar import (
     LOW_STATIONS,
+    STATIONS,
     BackShape,
     LumbarCalibration,
+    back_profile,
     load_calibration,
     low_back_turn_deg,
     lumbar_flexion_deg,
@@ -75,6 +77,38 @@ def _side_view(turn_deg: float) -> tuple[np.ndarray, np.ndarray]:
     xy[g.LEFT_EAR] = [215.0, 150.0]
     xy[g.NOSE] = [245.0, 150.0]
     return mask, xy
+
+
+def _edges_one_by_one(mask, hip, shoulder, normal, max_frac, stations):
+    """back_profile's definition, station by station: the first step off the mask on a ray
+    that starts on it."""
+    chord = shoulder - hip
+    steps = np.arange(0.0, max_frac * float(np.linalg.norm(chord)), 1.0)
+    out = np.full(len(stations), np.nan)
+    for i, t in enumerate(stations):
+        on = []
+        for r in steps:
+            x, y = np.rint(hip + t * chord + r * normal).astype(int)
+            on.append(0 <= x < mask.shape[1] and 0 <= y < mask.shape[0] and mask[y, x] >= 0.5)
+        if on[0] and not all(on):
+            out[i] = steps[on.index(False)]
+    return out
+
+
+@pytest.mark.parametrize("tilt", [0.0, 0.3, -0.8])
+def test_back_profile_finds_each_stations_edge(tilt):
+    mask, _ = _side_view(30.0)
+    mask[300:310, :] = 0.0  # stations off the mask: NaN
+    mask[330:340, :200] = 1.0  # an edge beyond the search: NaN
+    mask[:, :4] = 1.0  # the mask running off the picture
+    shoulder = HIP + CHORD * np.array([math.sin(tilt), -math.cos(tilt)])
+    chord = shoulder - HIP
+    normal = np.array([chord[1], -chord[0]]) / CHORD  # to the left: the back
+    for max_frac, stations in ((0.7, STATIONS), (0.8, LOW_STATIONS), (1.5, STATIONS)):
+        got = back_profile(mask, HIP, shoulder, normal, max_frac=max_frac, stations=stations)
+        want = _edges_one_by_one(mask, HIP, shoulder, normal, max_frac, stations)
+        np.testing.assert_array_equal(got, want)
+    assert np.isnan(back_profile(mask, HIP, HIP, normal)).all()  # no chord
 
 
 @pytest.mark.parametrize("turn", [0.0, 25.0, 45.0])
