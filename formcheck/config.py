@@ -71,6 +71,8 @@ OVERRIDE_RANGES: tuple[tuple[str, float, float, bool, bool], ...] = (
     ("defaults.min_hold_s", 0, 3600, False, False),
     ("defaults.exit_grace_s", 0, 3600, False, False),
     ("defaults.settle_s", 0, 3600, False, False),
+    ("defaults.still_s", 0, 60, False, False),
+    ("defaults.still_deg", 0, 90, False, False),
     ("defaults.reps_per_side", 1, 100, False, True),
     ("defaults.sessions_per_day", 1, 24, False, True),
     ("*.rules.*.min", -360, 360, False, False),

@@ -166,6 +166,10 @@ class Catalogue:
     #: seconds in the position before a hold can begin (the position is "settled")
     settle_s: float = 1.0
     bouncing: BounceSpec = field(default_factory=BounceSpec)
+    #: at rest: the working hip angle and the trunk's inclination within ``still_deg`` for
+    #: ``still_s``; a hold can begin once at rest in the position, backdated to the rest's start
+    still_s: float = 0.5
+    still_deg: float = 6.0
 
     def __getitem__(self, stretch_id: str) -> Stretch:
         return self.stretches[stretch_id]
@@ -300,6 +304,11 @@ def _position(raw: Any, where: str) -> tuple[Engaged, ...]:
     return tuple(out)
 
 
+#: the [defaults] of settling at rest (:class:`Catalogue`), when a catalogue
+#: file leaves them out
+REST_DEFAULTS = {"still_s": 0.5, "still_deg": 6.0}
+
+
 def _bounce_spec(d: dict[str, Any]) -> BounceSpec:
     where = "bouncing"
     vals = {}
@@ -350,12 +359,17 @@ def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
     common = tuple(
         _rule(rid, r, f"common.rules.{rid}", faults) for rid, r in data["common"]["rules"].items()
     )
+    rest = {k: float(defaults.get(k, v)) for k, v in REST_DEFAULTS.items()}
     for key in ("min_hold_s", "exit_grace_s", "hold_start_s", "settle_s"):
         if float(defaults[key]) < 0:
             raise ConfigError(f"'defaults.{key}' must be 0 or more, found {defaults[key]}")
+    for key, val in rest.items():
+        if not val >= 0:
+            raise ConfigError(f"'defaults.{key}' must be 0 or more, found {val}")
     return Catalogue(
         stretches, common, float(defaults["hold_target_s"]), float(defaults["hold_start_s"]),
         int(defaults["reps_per_side"]), int(defaults["sessions_per_day"]),
         float(defaults["min_hold_s"]), float(defaults["exit_grace_s"]), faults,
         float(defaults["settle_s"]), _bounce_spec(data["bouncing"]),
+        rest["still_s"], rest["still_deg"],
     )  # fmt: skip

@@ -35,7 +35,7 @@ from formcheck.stretches.rules import (
     form_faults,
     leg_value,
 )
-from formcheck.stretches.timer import Hold, HoldState, HoldTimer
+from formcheck.stretches.timer import Hold, HoldState, HoldTimer, Stillness
 
 #: warnings that are not form rules of a stretch, with their messages (from the catalogue)
 SITUATION_MESSAGES = {f.kind: f.message for f in faults_by_priority() if not f.is_form}
@@ -203,6 +203,8 @@ class Coach:
             min_hold_s=self.catalogue.min_hold_s,
             exit_grace_s=self.catalogue.exit_grace_s,
         )
+        #: the body at rest in the position settles it (docs/judgements.md, "Holds")
+        self._rest = Stillness(self.catalogue.still_s, self.catalogue.still_deg)
         self._pos_key: tuple[str, str | None] | None = None  # the position being settled into
         self._pos_since = 0.0
         self._no_person_since: float | None = None
@@ -259,6 +261,8 @@ class Coach:
 
         engaged = False
         settling = False
+        at_rest = False
+        rest_since: float | None = None
         far_leg = False
         faults: dict[str, str] = {}
         bouncing = False
@@ -297,10 +301,18 @@ class Coach:
             key = (stretch, side) if engaged else None
             if key != self._pos_key:
                 self._pos_key, self._pos_since = key, t
+                self._rest.reset()
+            # ... or at rest in it: the working hip and the trunk still (the move into the
+            # stretch is over); the hold is then backdated to the start of the rest
+            if engaged:
+                hip_w = leg_value(m, "hip_angle_deg", side, "working")
+                rest_since = self._rest.update(t, (hip_w, m.trunk_inclination_deg))
+                at_rest = rest_since is not None
             settling = engaged and not (
                 self.photo
                 or self._timer.holding(stretch, side)
                 or t - self._pos_since >= self.catalogue.settle_s - 1e-9
+                or at_rest
             )
             if engaged and not settling:
                 faults = form_faults(
@@ -344,7 +356,13 @@ class Coach:
             raw_form = any(k not in SITUATION_MESSAGES for k in faults)
             ok = bool(engaged and not settling and not form)
             ok = ok and (self._timer.holding(stretch, side) or not raw_form)
-            hold = self._timer.update(t, stretch if engaged else None, side, engaged, ok, form)
+            since = None
+            if rest_since is not None and t - self._pos_since < self.catalogue.settle_s - 1e-9:
+                since = max(rest_since, self._pos_since)  # settled by rest, not by time
+            hold = self._timer.update(
+                t, stretch if engaged else None, side, engaged, ok, form,
+                since_s=since,
+            )  # fmt: skip
             valid = bool(ok and hold.active)
         seen = form | {k for k in faults if k not in SITUATION_MESSAGES}
         reason = None if valid else self._reason(m.person, stretch, engaged, seen, settling)

@@ -11,6 +11,8 @@ as fault time); leaving the position for longer than the grace ends the hold. Pe
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +98,43 @@ class HoldState:
     just_completed: bool = False
 
 
+class Stillness:
+    """Whether the body has stopped moving: ``update(t_s, values) -> start or None``.
+
+    ``values`` are a frame's angles that move when a person moves into or out of a stretch (the
+    working hip angle and the trunk's inclination, degrees; NaN = unseen). The body is *still*
+    once every one of them has stayed within ``still_deg`` (peak to peak) for the last
+    ``still_s`` seconds; ``update`` then returns the time that still stretch began (the start of
+    the window), else None. A frame with an unseen value breaks the stillness. ``reset()`` when
+    the position changes. Seconds and degrees, not frames: the same at any frame rate.
+    """
+
+    def __init__(self, still_s: float, still_deg: float) -> None:
+        self.still_s = still_s
+        self.still_deg = still_deg
+        self._rows: deque[tuple[float, tuple[float, ...]]] = deque()
+
+    def reset(self) -> None:
+        self._rows.clear()
+
+    def update(self, t_s: float, values: tuple[float, ...]) -> float | None:
+        if self.still_s <= 0 or not all(math.isfinite(v) for v in values):
+            self._rows.clear()
+            return None
+        rows = self._rows
+        rows.append((t_s, values))
+        # keep the newest row at or before the window's start (the window is then covered)
+        while len(rows) > 1 and rows[1][0] <= t_s - self.still_s + 1e-9:
+            rows.popleft()
+        if t_s - rows[0][0] < self.still_s - 1e-9:
+            return None
+        for k in range(len(values)):
+            col = [v[k] for _, v in rows]
+            if max(col) - min(col) > self.still_deg:
+                return None
+        return rows[0][0]
+
+
 class HoldTimer:
     """Times holds: ``update(t_s, stretch, side, engaged, valid, faults) -> HoldState``.
 
@@ -104,6 +143,10 @@ class HoldTimer:
     the position for longer than ``exit_grace_s`` (its end is the last engaged moment) or switch
     stretch or side. Holds shorter than ``min_hold_s`` are dropped. Gaps between frames longer
     than ``max_dt_s`` count as ``max_dt_s`` (a stalled camera does not add time).
+
+    Settling at rest (docs/judgements.md, "Holds"): ``since_s`` on the frame that starts a
+    hold backdates it to the moment the body came to rest in the position (the frames between
+    were judged settled only now; the time is counted valid as the starting frame is).
     """
 
     def __init__(
@@ -150,6 +193,8 @@ class HoldTimer:
         engaged: bool,
         valid: bool,
         faults: set[str] | None = None,
+        *,
+        since_s: float | None = None,
     ) -> HoldState:
         dt = 0.0 if self._t is None else min(max(t_s - self._t, 0.0), self.max_dt_s)
         self._t = t_s
@@ -172,6 +217,9 @@ class HoldTimer:
                 )  # fmt: skip
                 self._cur = h
                 dt = 0.0
+                if since_s is not None and since_s < t_s:  # at rest in position since then
+                    h.start_s = since_s
+                    dt = t_s - since_s
             was_complete = h.completed
             h.in_position_s += dt
             if valid:

@@ -43,10 +43,12 @@ def test_supine_raise_knee_bent_warns_quickly_and_pauses_the_hold():
     assert len(knee) == 1
     assert knee[0].start_s - 6.0 <= 0.5  # onset within 0.5 s of the fault
     assert len(holds) == 1
-    # valid = 13 s in position - 1 s settling - 3 s fault + 0.25 s before the warning - 0.5 s
-    # after it; the fault time is reported beside it
-    assert holds[0].valid_s == pytest.approx(13 - 1 - 3 + 0.25 - 0.5, abs=0.1)
-    assert holds[0].in_position_s == pytest.approx(12, abs=0.1)
+    # valid = 13 s in position (at rest from the start: settled after 0.5 s, the hold backdated
+    # to the start of the rest) - 3 s fault + 0.25 s before the warning - 0.5 s after it; the
+    # fault time is reported beside it
+    assert holds[0].start_s == pytest.approx(0.0, abs=0.1)
+    assert holds[0].valid_s == pytest.approx(13 - 3 + 0.25 - 0.5, abs=0.1)
+    assert holds[0].in_position_s == pytest.approx(13, abs=0.1)
     assert holds[0].fault_total_s == pytest.approx(3 - 0.25 + 0.5, abs=0.1)
 
 

@@ -72,6 +72,25 @@ def test_a_hold_starts_when_the_person_has_settled_into_the_position():
     assert h.in_position_s == pytest.approx(h.valid_s, abs=0.05) and h.fault_total_s < 0.05
 
 
+def test_a_hold_starts_when_the_body_comes_to_rest_in_the_position():
+    # a quick lean (0.3 s), then still: the hold counts from the end of the lean, once the body
+    # has been at rest for still_s (the hold is backdated to the start of the rest), not from
+    # the settling time after the lean passed the position's 15 degrees
+    sit = [_seated(2.0)] * int(3 * FPS)
+    lean = [_seated(2.0 + 38.0 * i / (0.3 * FPS)) for i in range(int(0.3 * FPS))]
+    hold = [_seated(40.0)] * int(6 * FPS)
+    verdicts, holds, _ = _run(sit + lean + hold + [_seated(2.0)] * int(2 * FPS))
+    assert len(holds) == 1
+    h = holds[0]
+    assert CAT.still_s < CAT.settle_s
+    # at rest from 3.3 s (the last lean frame moves 4.2 deg, within still_deg)
+    assert h.start_s == pytest.approx(3.3, abs=1.5 / FPS)
+    assert h.valid_s == pytest.approx(h.end_s - h.start_s, abs=0.05)
+    # the frames between the rest's start and the moment it was known were "settling"
+    settling = [v.t_s for v in verdicts if v.reason == "settling"]
+    assert settling and max(settling) == pytest.approx(h.start_s + CAT.still_s - 1 / FPS)
+
+
 def test_a_fault_in_the_position_delays_the_start_and_is_reported_beside_valid_time():
     verdicts, holds, _ = _run(_seated_session(fault_knee_s=3.0), stretch="seated_floor")
     assert len(holds) == 1

@@ -1,5 +1,7 @@
 """Tests of the hold timer: valid time only, pauses on faults, grace, reps, stalls."""
 
+import math
+
 import pytest
 
 from formcheck.stretches.timer import HoldTimer
@@ -117,3 +119,55 @@ def test_a_hold_begins_with_valid_form_and_reports_time_in_position():
     row = h.as_report()
     assert row["in_position_s"] == pytest.approx(10.0, abs=0.1)
     assert row["fault_total_s"] == pytest.approx(2.0, abs=0.1)
+
+
+# -- at rest: the hold backdated to the start of the rest ---------------------
+
+
+def test_stillness_needs_the_whole_window_within_the_degrees():
+    from formcheck.stretches.timer import Stillness
+
+    rest = Stillness(0.5, 4.0)
+    # moving 20 deg/s for 1 s, then still: at rest only once 0.5 s of stillness has passed
+    starts = []
+    for i in range(60):
+        t = i / FPS
+        hip = 100.0 - 20.0 * min(t, 1.0)
+        starts.append(rest.update(t, (hip, 60.0)))
+    first = next(i for i, s in enumerate(starts) if s is not None)
+    # 4 deg of the ramp (0.2 s) may fall inside the window: at rest from t = 1.3 s on, since 0.8
+    assert first / FPS == pytest.approx(1.3, abs=0.05)
+    assert starts[first] == pytest.approx(0.8, abs=0.05)
+    # an unseen angle breaks the rest; jitter within the degrees does not
+    assert rest.update(2.0, (math.nan, 60.0)) is None
+    jitter = [
+        rest.update(2.0 + i / FPS, (80.0 + (1.5 if i % 2 else -1.5), 60.0)) for i in range(30)
+    ]
+    assert jitter[14] is None and jitter[-1] is not None
+
+
+def test_stillness_is_the_same_at_any_frame_rate():
+    from formcheck.stretches.timer import Stillness
+
+    for fps in (15.0, 25.0, 30.0, 60.0):
+        rest = Stillness(0.5, 4.0)
+        out = [
+            rest.update(i / fps, (100.0 - 20.0 * min(i / fps, 1.0), 0.0))
+            for i in range(int(2 * fps))
+        ]
+        first = next(i for i, s in enumerate(out) if s is not None)
+        assert first / fps == pytest.approx(1.3, abs=1.01 / fps), fps
+
+
+def test_a_hold_started_at_rest_is_backdated_to_the_rest():
+    timer = HoldTimer({"supine_raise": 30.0})
+    for i in range(int(10 * FPS)):
+        t = i / FPS
+        # at rest since 0.5 s before the first valid frame (t = 2 s)
+        since = 1.5 if abs(t - 2.0) < 1e-9 else None
+        ok = t >= 2.0 - 1e-9
+        timer.update(t, "supine_raise", "left", ok, ok, since_s=since)
+    (h,) = timer.finish()
+    assert h.start_s == pytest.approx(1.5)
+    assert h.valid_s == pytest.approx(10.0 - 1 / FPS - 1.5, abs=1e-6)
+    assert h.in_position_s == pytest.approx(h.valid_s)
