@@ -7,12 +7,14 @@ to 145 degrees in a fold is *in position with a fault* (the rule ``knee_straight
 a knee bent to 90 degrees is not in the position at all (setting up, or another exercise).
 
 The hold definition built on it (docs/judgements.md, "Holds"): a hold begins once the person
-has been in the position for ``settle_s`` seconds (the catalogue's default) and the form is
-valid; a form fault pauses its valid time (counted as fault time instead); it ends when the
-person leaves the position for longer than ``exit_grace_s``.
+has settled in the position (``settle_s`` seconds in it, or sooner at rest in it: the coach's
+:class:`formcheck.stretches.timer.Stillness`, the hold then backdated to the rest's start) and
+the form is valid; a form fault pauses its valid time (counted as fault time instead); it ends
+when the person leaves the position for longer than ``exit_grace_s``.
 
 :func:`position_check` is a pure function of angles, shared by the coach (measured angles) and
-the synthetic truth (true angles); :func:`settled` applies the settling time to a sequence.
+the synthetic truth (true angles); :func:`settled` applies the settling time (not the rest) to a
+sequence.
 
 ``angles`` mapping (degrees, NaN = unknown; conventions in docs/architecture.md)::
 
