@@ -304,11 +304,6 @@ def _position(raw: Any, where: str) -> tuple[Engaged, ...]:
     return tuple(out)
 
 
-#: the [defaults] of settling at rest (:class:`Catalogue`), when a catalogue
-#: file leaves them out
-REST_DEFAULTS = {"still_s": 0.5, "still_deg": 6.0}
-
-
 def _bounce_spec(d: dict[str, Any]) -> BounceSpec:
     where = "bouncing"
     vals = {}
@@ -359,17 +354,13 @@ def load_catalogue(overrides: dict[str, Any] | None = None) -> Catalogue:
     common = tuple(
         _rule(rid, r, f"common.rules.{rid}", faults) for rid, r in data["common"]["rules"].items()
     )
-    rest = {k: float(defaults.get(k, v)) for k, v in REST_DEFAULTS.items()}
-    for key in ("min_hold_s", "exit_grace_s", "hold_start_s", "settle_s"):
+    for key in ("min_hold_s", "exit_grace_s", "hold_start_s", "settle_s", "still_s", "still_deg"):
         if float(defaults[key]) < 0:
             raise ConfigError(f"'defaults.{key}' must be 0 or more, found {defaults[key]}")
-    for key, val in rest.items():
-        if not val >= 0:
-            raise ConfigError(f"'defaults.{key}' must be 0 or more, found {val}")
     return Catalogue(
         stretches, common, float(defaults["hold_target_s"]), float(defaults["hold_start_s"]),
         int(defaults["reps_per_side"]), int(defaults["sessions_per_day"]),
         float(defaults["min_hold_s"]), float(defaults["exit_grace_s"]), faults,
         float(defaults["settle_s"]), _bounce_spec(data["bouncing"]),
-        rest["still_s"], rest["still_deg"],
+        float(defaults["still_s"]), float(defaults["still_deg"]),
     )  # fmt: skip

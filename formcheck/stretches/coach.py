@@ -261,7 +261,6 @@ class Coach:
 
         engaged = False
         settling = False
-        at_rest = False
         rest_since: float | None = None
         far_leg = False
         faults: dict[str, str] = {}
@@ -307,12 +306,11 @@ class Coach:
             if engaged:
                 hip_w = leg_value(m, "hip_angle_deg", side, "working")
                 rest_since = self._rest.update(t, (hip_w, m.trunk_inclination_deg))
-                at_rest = rest_since is not None
             settling = engaged and not (
                 self.photo
                 or self._timer.holding(stretch, side)
                 or t - self._pos_since >= self.catalogue.settle_s - 1e-9
-                or at_rest
+                or rest_since is not None
             )
             if engaged and not settling:
                 faults = form_faults(
