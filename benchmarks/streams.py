@@ -14,6 +14,11 @@ frames, as benchmarks/throughput.py makes it) it measures, in one run:
    shared machine) and of each stream;
 3. the judgement differences of each N against ``--streams 1`` (formcheck.streams.compare).
 
+It also prints the CPU each side spends a frame: the bare loop's cores kept busy (MediaPipe runs
+part of one frame on several threads), and every process of each run together. Streams that
+spend the bare loop's CPU a frame can reach at most cores / (the bare loop's cores busy) times
+its speed; the ceiling printed per run is cores x 1000 / (its CPU ms a frame) / the bare fps.
+
 Goal (issue 19): >= 1.5x the bare loop on 2 cores, under 600 MB per stream.
 """
 
@@ -105,13 +110,22 @@ def main() -> int:
         )
         bare = bare_loop(frames, num_poses=1, masks=True)
         del frames
-        print(f"bare MediaPipe loop (1 pose, masks): {bare['fps']:.1f} fps", flush=True)
+        bare_cpu_ms = bare["cores_busy"] * bare["ms_per_frame"]
+        print(
+            f"bare MediaPipe loop (1 pose, masks): {bare['fps']:.1f} fps, "
+            f"{bare['cores_busy']:.2f} cores busy ({bare_cpu_ms:.1f} ms of CPU a frame); "
+            f"streams doing the same CPU work a frame reach at most "
+            f"{cores / max(bare['cores_busy'], 1e-9):.2f}x it on {cores} cores",
+            flush=True,
+        )
         rows: dict[int, dict[str, Any]] = {}
         for n in counts:
             r = run_streams(video, n, tmp / f"s{n}.json")
             rep = r["report"]
             el = rep["session"]["elapsed_s"]
             fps = args.frames / el
+            cpu_all = r["cpu_main_s"] + sum(r["cpu_streams_s"])
+            cpu_ms = 1000 * cpu_all / args.frames  # every process of the command, a frame
             rows[n] = {
                 "streams": rep["session"].get("streams", 1),
                 "fps": round(fps, 1),
@@ -122,6 +136,9 @@ def main() -> int:
                 "cpu_main_s": round(r["cpu_main_s"], 1),
                 "cpu_main_ms_per_frame": round(1000 * r["cpu_main_s"] / args.frames, 2),
                 "cpu_streams_s": [round(c, 1) for c in r["cpu_streams_s"]],
+                "cpu_ms_per_frame": round(cpu_ms, 1),
+                # the most these processes could do with every core busy, against the bare loop
+                "ceiling_ratio": round(cores * 1000 / cpu_ms / bare["fps"], 3),
                 "report": rep,
             }
             print(
@@ -129,7 +146,9 @@ def main() -> int:
                 f"{rows[n]['ratio_to_bare']:.2f}x the bare loop ({rows[n]['fps_whole_command']} "
                 f"fps over the whole command); RSS main {rows[n]['main_rss_mb']} MB, per stream "
                 f"{rows[n]['stream_rss_mb']} MB; CPU s main {rows[n]['cpu_main_s']} "
-                f"({rows[n]['cpu_main_ms_per_frame']} ms/frame), streams {rows[n]['cpu_streams_s']}",
+                f"({rows[n]['cpu_main_ms_per_frame']} ms/frame), streams {rows[n]['cpu_streams_s']}; "
+                f"all processes {rows[n]['cpu_ms_per_frame']} ms of CPU a frame: at most "
+                f"{rows[n]['ceiling_ratio']:.2f}x with all {cores} cores busy",
                 flush=True,
             )
         for n in counts:
@@ -142,6 +161,7 @@ def main() -> int:
         "frames": args.frames,
         "cores": cores,
         "bare_fps": round(bare["fps"], 1),
+        "bare_cores_busy": round(bare["cores_busy"], 2),
         "rows": {n: {k: v for k, v in r.items() if k != "report"} for n, r in rows.items()},
     }
     if args.json:

@@ -38,6 +38,7 @@ NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
     "pose.num_poses": (1, 10, False),
     "pose.num_poses_image": (1, 10, False),
     "pose.people_check_s": (0, 3600, False),
+    "pose.dim_level": (0, 255, False),
     "pose.max_width": (0, 100_000, False),
     "pose.min_detection_confidence": (0, 1, False),
     "pose.min_presence_confidence": (0, 1, False),

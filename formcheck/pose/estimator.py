@@ -66,6 +66,43 @@ def inference_picture(image: NDArray[np.uint8], max_width: int) -> NDArray[np.ui
     return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
 
 
+def lift_dim(image: NDArray[np.uint8], level: float) -> NDArray[np.uint8]:
+    """``image`` with its levels stretched to the full range when it is dim (its mean level
+    below ``level``, 0..255; 0: never), else ``image`` itself.
+
+    MediaPipe's detector misses people in dim rooms that it finds once the picture's levels are
+    stretched: on the tuning split's dimmest clip (mean level 44) the person was found on 92 of
+    242 frames (1 of 110 hold frames), and on 155 (48) with the stretch where the model needed
+    it (:meth:`PoseEstimator._picture`; docs/accuracy.md, 2026-12-02 fifth session).
+    The stretch maps the 1st..99.5th percentile of the levels (all channels together, so the
+    colours keep their balance) to 0..255 with one lookup table; a flat picture (a black frame,
+    a lens cap) is left as it is. Only the model's input changes: reports and drawings show the
+    frame as filmed. Cost: the mean of every 8th pixel on every frame (tens of microseconds);
+    a dim frame adds a histogram of every 4th pixel and the table (1.6 ms at 640x480 on the
+    2-core machine, where a frame of the full model takes about 30 ms).
+    """
+    if not is_dim(image, level):
+        return image
+    # the percentiles from a histogram of every 4th pixel
+    cum = np.cumsum(np.bincount(image[::4, ::4].ravel(), minlength=256))
+    lo, hi = (int(np.searchsorted(cum, q * cum[-1])) for q in (0.01, 0.995))
+    if hi - lo < DIM_MIN_SPREAD:
+        return image
+    import cv2
+
+    lut = (np.arange(256, dtype=np.float32) - float(lo)) * (255.0 / float(hi - lo))
+    return np.ascontiguousarray(cv2.LUT(image, np.clip(lut, 0, 255).astype(np.uint8)))
+
+
+def is_dim(image: NDArray[np.uint8], level: float) -> bool:
+    """Whether ``image``'s mean level (every 8th pixel) is below ``level`` (0: never dim)."""
+    return level > 0 and image.size > 0 and float(image[::8, ::8].mean()) < level
+
+
+#: a dim picture whose levels spread less than this (0..255) is flat (black): not stretched
+DIM_MIN_SPREAD = 8.0
+
+
 class SubjectTracker:
     """Choose the main subject among several detected people, consistently over time.
 
@@ -153,6 +190,10 @@ class PoseEstimator:
         self._tile_turn = -1  # the tile a video's search looked in last
         self._last_seen: tuple[float, float] | None = None  # the person's torso centre, pixels
         self._window_seen_t = -math.inf
+        # a dim whole picture in which the model found nobody: the next ones are given lifted
+        # (lift_dim) until nobody is found in a lifted one
+        self._lift_whole = False
+        self._last_dim = False  # the last whole picture given to the model was dim
 
     def detect(
         self, image_bgr: NDArray[np.uint8], t_s: float, rgb: NDArray[np.uint8] | None = None
@@ -172,7 +213,16 @@ class PoseEstimator:
         # call's buffers under it (a segmentation fault; formcheck.io.signals)
         with deferred_interrupts(), quiet_native_stderr() if quiet else contextlib.nullcontext():
             window = self._window
-            frame, mp_image = self._look(image_bgr, rgb, t_s, window)
+            lift = self._lift_whole and window is None
+            frame, mp_image = self._look(image_bgr, rgb, t_s, window, lift=lift)
+            if window is None and not frame.person and self.options.dim_level > 0:
+                if lift:
+                    self._lift_whole = False  # nobody in the lifted picture: as filmed next
+                elif self._last_dim:
+                    if self.video:
+                        self._lift_whole = True  # the next frames are given lifted
+                    else:  # a photo: look again at once, lifted
+                        frame, mp_image = self._look(image_bgr, rgb, t_s, None, lift=True)
             if window is not None:
                 if frame.person:
                     self._window_seen_t = t_s
@@ -216,14 +266,28 @@ class PoseEstimator:
         return frame
 
     def _picture(
-        self, image_bgr: NDArray[np.uint8], rgb: NDArray[np.uint8] | None, window: Window | None
+        self,
+        image_bgr: NDArray[np.uint8],
+        rgb: NDArray[np.uint8] | None,
+        window: Window | None,
+        lift: bool = False,
     ) -> NDArray[np.uint8]:
         """The RGB picture the model is given: the frame or the window's crop, scaled down to
-        ``max_width`` (scaled first, then converted: less to convert)."""
+        ``max_width`` (scaled first, then converted: less to convert).
+
+        Dim pictures are lifted (:func:`lift_dim`) only where the model needs help: a crop (a
+        search tile, the window that follows a person found in one), and the whole picture when
+        ``lift`` (after the model found nobody in it as filmed). A person the model finds
+        without help is measured on the picture as filmed (on the tuning split, lifting every
+        dim picture changed the judgements of dim clips whose person was found anyway)."""
         src = rgb if rgb is not None else image_bgr
         if window is not None:
             src = window.crop(src)
         small = inference_picture(src, self.options.max_width)
+        if window is not None or lift:
+            small = lift_dim(small, self.options.dim_level)
+        else:
+            self._last_dim = is_dim(small, self.options.dim_level)
         return small if rgb is not None else to_rgb(small)
 
     def _look(
@@ -232,13 +296,15 @@ class PoseEstimator:
         rgb: NDArray[np.uint8] | None,
         t_s: float,
         window: Window | None,
+        lift: bool = False,
     ) -> tuple[PoseFrame, Any]:
-        """One pass of the landmarker on the frame (or ``window`` of it)."""
+        """One pass of the landmarker on the frame (or ``window`` of it; ``lift``: see
+        :meth:`_picture`)."""
         import mediapipe as mp
 
         h, w = image_bgr.shape[:2]
         mp_image = mp.Image(
-            image_format=mp.ImageFormat.SRGB, data=self._picture(image_bgr, rgb, window)
+            image_format=mp.ImageFormat.SRGB, data=self._picture(image_bgr, rgb, window, lift)
         )
         if self.video:
             ts_ms = int(round(t_s * 1000.0))

@@ -17,8 +17,16 @@ class PoseOptions:
     # Photos: several people are looked for, and the largest is the subject.
     num_poses_image: int = 2
     # Videos: every this many seconds a separate IMAGE-mode pass (num_poses_image) counts the
-    # people in view, so "several people" is noticed while tracking one (0 = never).
-    people_check_s: float = 2.0
+    # people in view, so "several people" is noticed while tracking one (0 = never). A pass
+    # costs 47-52 ms of CPU (640x480, full model: more than a tracked frame's 31 ms), so every
+    # 2 s it was 0.8 ms a frame; every 5 s it is 0.3 ms (docs/streams.md, 2026-12-02 fifth
+    # session). The first frame with a person is counted at once.
+    people_check_s: float = 5.0
+    # A picture darker than this mean level (0..255) has its levels stretched before the model
+    # sees it, where the model found nobody in it as filmed (estimator.lift_dim; 0 = never).
+    # Between the tuning split's dim clips (mean levels 41-51) and its normal and back-lit
+    # ones (117-206).
+    dim_level: float = 80.0
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5

@@ -24,10 +24,22 @@ from formcheck.metrics.lumbar import (
     measure_back,
 )
 from formcheck.metrics.measures import SIDES, FrameMetrics
-from formcheck.stretches.catalogue import Catalogue, Rule, faults_by_priority, load_catalogue
+from formcheck.stretches.catalogue import (
+    Catalogue,
+    Engaged,
+    Rule,
+    faults_by_priority,
+    load_catalogue,
+)
 from formcheck.stretches.cues import measure_cues
 from formcheck.stretches.position import PER_LEG_MEASURES, angles_of, position_check
-from formcheck.stretches.recognize import LabelSmoother, RecognizeOptions, layout, recognize_frame
+from formcheck.stretches.recognize import (
+    LabelSmoother,
+    RecognizeOptions,
+    layout,
+    recognition_rules,
+    recognize_frame,
+)
 from formcheck.stretches.rules import (
     BounceDetector,
     WarningDebouncer,
@@ -134,6 +146,22 @@ def _working_leg_is_far(m: FrameMetrics, side: str | None, posture: str | None) 
         and m.near_side in SIDES
         and side != m.near_side
     )
+
+
+def _behind(missing: tuple[str, ...], conds: tuple[Engaged, ...]) -> tuple[str, ...]:
+    """``missing`` as said to a person filmed from behind: a failed lean condition becomes the
+    catalogue's ``behind_note`` ("turn side-on to the camera: ..."), since from behind the
+    trunk's lean reads a fraction of what it is (the position itself is unchanged)."""
+    lean = {c.missing for c in conds if c.measure == "trunk_inclination_deg"}
+    if not lean.intersection(missing):
+        return missing
+    note = recognition_rules().behind_note
+    out: list[str] = []
+    for text in missing:
+        said = note if text in lean else text
+        if said not in out:
+            out.append(said)
+    return tuple(out)
 
 
 @dataclass
@@ -269,7 +297,11 @@ class Coach:
         if stretch is not None:
             # the stretch's position: the one definition (stretches/position.py)
             pos = position_check(stretch, side, angles_of(m), self.catalogue)
-            missing = pos.missing
+            missing = (
+                _behind(pos.missing, self.catalogue[stretch].engaged)
+                if m.from_behind
+                else pos.missing
+            )
             state = None if (pos.unknown and not pos.missing) else pos.in_position
             far = _working_leg_is_far(m, side, posture)
             if state is None and far and all(u in PER_LEG_MEASURES for u in pos.unknown):

@@ -83,6 +83,7 @@ class RecognitionRules:
     side_margin_soft: float
     view_note: str
     ambiguous_note: str
+    behind_note: str
     side_by: dict[str, str]
     both_legs_knee_deg: float
     both_legs_reach: float
@@ -132,7 +133,7 @@ def parse_rules(data: dict[str, Any]) -> RecognitionRules:
     postures = {sid: str(s["posture"]) for sid, s in data["stretch"].items()}
     return RecognitionRules(
         float(r["min_confidence"]), float(r["unknown"]), float(r["side_margin_soft"]),
-        str(r["view_note"]), str(r["ambiguous_note"]), side_by,
+        str(r["view_note"]), str(r["ambiguous_note"]), str(r["behind_note"]), side_by,
         float(r["side_by"]["both_legs_knee_deg"]), float(r["side_by"]["both_legs_reach"]),
         frozenset(sid for sid, s in data["stretch"].items() if s["sides"] == "one_or_both"),
         postures, stretches, float(r["hidden_leg_score"]), str(r["why_hidden_leg"]),

@@ -41,3 +41,23 @@ def test_inclination_3d_known_answers() -> None:
     assert g.inclination_from_vertical_3d([0, 0, 0], [1, 1, 0]) == pytest.approx(135.0)
     assert math.isnan(g.inclination_from_vertical_3d([0, 0, 0], [np.nan, -1, 0]))
     assert math.isnan(g.inclination_from_vertical_3d([0, 0, 0], [0, 0, 0]))
+
+
+@pytest.mark.parametrize(
+    ("azimuth_deg", "behind"),
+    [(0, False), (20, False), (-30, False), (180, True), (160, True), (-150, True)],
+)
+def test_a_view_of_the_back_is_told_from_a_view_of_the_front(azimuth_deg, behind) -> None:
+    m = MetricsComputer(MetricsOptions(smooth=False)).update(
+        film(pose("standing_support"), azimuth_deg)
+    )
+    assert m.view in ("front", "oblique")
+    assert m.from_behind is behind
+
+
+@pytest.mark.parametrize("azimuth_deg", [90, -90])
+def test_side_views_are_never_from_behind(azimuth_deg) -> None:
+    m = MetricsComputer(MetricsOptions(smooth=False)).update(
+        film(pose("standing_support"), azimuth_deg)
+    )
+    assert m.view == "side" and m.from_behind is False

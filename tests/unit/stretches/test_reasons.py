@@ -91,3 +91,36 @@ def test_a_person_in_no_stretch_is_told_so():
     rows = [{"person": True, "stretch": None, "valid": False, "reason": "no_stretch"}] * 10
     assert judge_stretches(rows, []) == ({}, ["no stretch recognised: no holds, no form faults"])
     assert judge_stretches([dict(r, person=False) for r in rows], []) == ({}, [])
+
+
+def _filmed_rows(lean_deg: float, azimuth_deg: float, seconds: float = 3.0):
+    """The support stretch (heel up, working leg left) leaning ``lean_deg``, filmed from
+    ``azimuth_deg`` (tests/stickfigure3d.py: 0 in front, 180 behind)."""
+    from tests.stickfigure3d import direction, film, skeleton
+
+    up, down = direction(90 - lean_deg), direction(-90)
+    leg = direction(-45)
+    p = skeleton(0.9, up, (leg, down), (leg, down))
+    coach = Coach(options=CoachOptions(stretch="standing_support", side="left"))
+    mc = MetricsComputer(MetricsOptions(smooth=False))
+    rows = []
+    for i in range(int(seconds * FPS)):
+        m = mc.update(film(p, azimuth_deg, t_s=i / FPS))
+        rows.append(frame_row(m, coach.update(m, None)))
+    return rows
+
+
+def test_from_behind_a_missing_lean_asks_to_turn_instead_of_to_lean():
+    # seen from behind, MediaPipe's trunk reads a fraction of the lean: "lean forward" may be
+    # wrong advice, so the person is asked to turn side-on; the position itself is unchanged
+    behind = _filmed_rows(5.0, 180.0)
+    front = _filmed_rows(5.0, 0.0)
+    note = "turn side-on to the camera: a lean forward can't be seen from behind"
+    lean = "lean forward from the hips"
+    assert all(r["reason"] == "not_in_position" for r in behind + front)
+    assert all(note in r["missing"] and lean not in r["missing"] for r in behind)
+    assert all(lean in r["missing"] and note not in r["missing"] for r in front)
+    # the other conditions are said alike (filmed end-on, the heel on the support is not seen
+    # raised in the picture either way)
+    others = {tuple(x for x in r["missing"] if x not in (note, lean)) for r in behind + front}
+    assert others == {("put one heel up on a step or support",)}
