@@ -116,3 +116,41 @@ def test_a_still_jittery_hold_is_valid_through_the_coach(fps):
     assert 1.5 <= float(np.nanstd(hips)) <= 4.0  # the jitter the test means
     assert [w.kind for w in warnings] == []
     assert len(holds) == 1 and holds[0].valid_s >= 20 - 1.0 - 0.2  # all but the settling
+
+
+@pytest.mark.parametrize("fps", RATES)
+def test_a_fold_bouncing_at_the_hips_is_warned_though_the_knee_landmark_follows(fps):
+    """A seated fold bouncing 6 degrees each way at 1.5 Hz, the legs still on the floor, whose
+    knee landmarks follow the trunk by half its swing, so that the measured hip angle swings 3
+    degrees each way (on the tuning split the measured hip angle swung at half the acted
+    amplitude in seated bounces, the trunk's inclination at 0.9-1.1 of it): the swing is read
+    from the trunk and warned. The same fold held still is never bouncing."""
+    from formcheck.metrics.measures import MetricsComputer, MetricsOptions
+    from formcheck.stretches.coach import Coach, CoachOptions
+    from tests.stickfigure import figure
+
+    def run(amp_deg: float) -> tuple[list[bool], list[str], float]:
+        coach = Coach(options=CoachOptions(stretch="seated_floor"))
+        mc = MetricsComputer(MetricsOptions(smooth=False))
+        flags, hips = [], []
+        for i in range(int(12 * fps)):
+            t = i / fps
+            off = amp_deg * math.sin(2 * math.pi * 1.5 * t)
+            thigh = 90.0 - off / 2  # the knee landmarks follow half the swing
+            pf = figure(
+                t_s=t, hip=(200, 400), trunk_deg=40.0 + off, thigh_deg=(thigh, thigh),
+                wrist=(330, 380),
+            )  # fmt: skip
+            v = coach.update(mc.update(pf), None)
+            flags.append("bouncing" in v.faults)
+            hips.append(v.hip_angle_deg)
+        _, warnings = coach.finish()
+        swing = (np.nanmax(hips[int(2 * fps) :]) - np.nanmin(hips[int(2 * fps) :])) / 2
+        return flags, [w.kind for w in warnings], float(swing)
+
+    flags, kinds, swing = run(6.0)
+    assert swing == pytest.approx(3.0, abs=0.3)  # the hip angle alone: under min_amplitude_deg
+    assert "bouncing" in kinds
+    assert any(flags[int(4 * fps) :])
+    still, kinds, _ = run(0.0)
+    assert not any(still) and "bouncing" not in kinds
