@@ -148,3 +148,20 @@ def test_lying_without_the_feet_still_has_its_floor():
 
     c = measure_cues(m)
     assert c is not None and c.hip_height < 0.6
+
+
+@pytest.mark.parametrize("azimuth", [90, -90, 45])
+@pytest.mark.parametrize(("wrist_t", "stretch"), [(0.30, "supine_raise"), (0.40, "supine_raise"),
+                                                  (0.08, "supine_wall"), (0.15, "supine_wall")])  # fmt: skip
+def test_lying_with_a_raised_leg_the_hands_tell_a_raise_from_the_wall(azimuth, wrist_t, stretch):
+    """The hands behind the raised knee read low in MediaPipe (0.32 torso lengths above the
+    floor on the tuning split's supine_raise with the hands behind the knee): hands off the
+    floor by 0.3 torso lengths or more hold the leg (a raise); hands resting beside the body
+    (the wrist's own thickness up, at most about 0.2) leave it to the wall."""
+    p = pose("supine_raise", "left").copy()
+    torso = float(np.linalg.norm((p[11] + p[12]) / 2 - (p[23] + p[24]) / 2))
+    floor = float(np.nanmin(p[:, 1]))
+    for w in (15, 16):  # the wrists beside the hips, wrist_t torso lengths up
+        p[w] = [p[23, 0], floor + wrist_t * torso, p[23 if w == 15 else 24, 2] * 2.0]
+    m, r = _recognize(p, azimuth)
+    assert r.stretch == stretch, (r, m.view)
